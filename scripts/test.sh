@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests and integration tests against a real Docker engine and a real local
+# registry. Installs what the tests need from Debian packages and starts dockerd if none answers
+# (and stops it again at the end). A missing engine is a failure, never a skip.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$TIDEGATE_ROOT"
+
+ensure_dotnet
+ensure_packages ca-certificates curl git docker.io busybox-static docker-registry apache2-utils
+ensure_dockerd
+trap stop_started_dockerd EXIT
+
+log "building (warnings are errors)"
+dotnet build Tidegate.slnx -c Release -nologo -v quiet
+
+RESULTS="$TIDEGATE_ROOT/artifacts/test-results"
+rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+log "running tests (results: $RESULTS)"
+status=0
+dotnet test Tidegate.slnx -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$RESULTS" \
+  --logger "console;verbosity=minimal" || status=$?
+
+# One plain closing line for CI, summed over every test project's TRX file.
+python3 - "$RESULTS" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+files = glob.glob(sys.argv[1] + "/*.trx")
+for f in files:
+    c = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    skipped += int(c.get("notExecuted", 0))
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status

@@ -1,0 +1,3 @@
+using Tidegate.Cli;
+
+return await CliApp.RunAsync(args);

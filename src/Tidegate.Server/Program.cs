@@ -1,0 +1,3 @@
+using Tidegate.Server;
+
+await ServerHost.Build(args).RunAsync();
