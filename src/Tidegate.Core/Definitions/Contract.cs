@@ -69,3 +69,17 @@ public sealed record StackMetadata
     public string? ReleaseNotesUrl { get; init; }
     public IReadOnlyList<VariableDefinition> Variables { get; init; } = [];
 }
+
+/// <summary>What the catalog needs from a stack file: its metadata and its findings. Implemented by the
+/// stack loader; the catalog reads every file of a source through it.</summary>
+public interface IStackReader
+{
+    StackReadResult Read(string file, CancellationToken cancellationToken);
+}
+
+/// <summary>Metadata is null when the file could not be read at all; Diagnostics hold every error and
+/// warning (an error means the stack is not usable).</summary>
+public sealed record StackReadResult(StackMetadata? Metadata, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool HasErrors => Metadata is null || Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+}
