@@ -28,10 +28,17 @@ import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
 files = glob.glob(sys.argv[1] + "/*.trx")
+aborted = 0
 for f in files:
-    c = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
+    summary = ET.parse(f).getroot().find("t:ResultSummary", ns)
+    if summary.get("outcome") in ("Aborted", "Error"):
+        aborted += 1
+    c = summary.find("t:Counters", ns)
     passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     skipped += int(c.get("notExecuted", 0))
+if aborted:
+    print(f"{aborted} test run(s) aborted before finishing (see above)")
+    failed += aborted
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
