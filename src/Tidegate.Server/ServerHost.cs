@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Tidegate.Server.Health;
 
 namespace Tidegate.Server;
@@ -13,6 +14,8 @@ public static class ServerHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.AddEnvironmentVariables("TIDEGATE_");
+        builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         configure?.Invoke(builder);
 
         var app = builder.Build();
