@@ -101,7 +101,8 @@ internal sealed class DirectorySourceScanner(IStackReader reader)
         {
             return reader.Read(file, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or ArgumentException)
+        // One unreadable file must not fail the whole source: whatever the reader throws becomes a diagnostic.
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return new StackReadResult(null, [Error(file, "", $"The file could not be read: {ex.Message}")]);
         }

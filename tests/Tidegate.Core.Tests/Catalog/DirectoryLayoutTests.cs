@@ -183,3 +183,36 @@ public sealed class DirectoryLayoutTests : IDisposable
         Assert.Equal(["local:shop:shop"], catalog.ListStacks().Select(s => s.Id.ToString()));
     }
 }
+
+public sealed class ThrowingReaderTests : IDisposable
+{
+    private readonly TempDirectory _root = new();
+
+    public void Dispose() => _root.Dispose();
+
+    [Fact]
+    public async Task ReaderThatThrows_MakesOneBrokenEntry_NotAFailedSync()
+    {
+        _root.Write("shop/1.0.0/compose.yml", Stacks.Compose());
+        _root.Write("shop/1.1.0/compose.yml", Stacks.Compose());
+        var catalog = Stacks.Catalog(new ThrowingOn("1.1.0"), new FakeTimeProvider(),
+            new CatalogSourceOptions { Id = "local", Kind = "directory", Path = _root.Path });
+
+        var result = await catalog.SyncAsync("local", CancellationToken.None);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(1, result.BrokenCount);
+        var broken = catalog.ListVersions("local:shop:shop")[0];
+        Assert.True(broken.IsBroken);
+        Assert.Contains(broken.Diagnostics, d => d.Message.Contains("reader exploded", StringComparison.Ordinal));
+        Assert.Equal("1.0.0", catalog.GetLatest("local:shop:shop", includePrerelease: false)?.VersionText);
+    }
+
+    private sealed class ThrowingOn(string folder) : IStackReader
+    {
+        private readonly XTidegateTestReader _inner = new();
+
+        public StackReadResult Read(string file, CancellationToken cancellationToken)
+            => file.Contains(folder, StringComparison.Ordinal) ? throw new NotSupportedException("reader exploded") : _inner.Read(file, cancellationToken);
+    }
+}
