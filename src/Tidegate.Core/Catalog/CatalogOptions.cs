@@ -171,7 +171,7 @@ internal sealed class CatalogSourceOptions
 
     private static CatalogSourceKind? ParseKind(string kind) => kind.Trim().ToLowerInvariant() switch
     {
-        "directory" or "dir" or "local" => CatalogSourceKind.Directory,
+        "directory" => CatalogSourceKind.Directory,
         "git" => CatalogSourceKind.Git,
         _ => null,
     };

@@ -33,8 +33,6 @@ internal sealed class StackCatalog
     /// <summary>Raised after every sync attempt, successful or not (for live views and logs).</summary>
     public event EventHandler<SourceSyncedEventArgs>? SourceSynced;
 
-    // ---- registry ----
-
     public CatalogSourceDefinition AddSource(CatalogSourceOptions source)
     {
         var definition = source.ToDefinition(_options.DefaultSyncInterval);
@@ -53,8 +51,6 @@ internal sealed class StackCatalog
 
     public CatalogSourceStatus? FindSource(string sourceId)
         => _sources.TryGetValue(sourceId, out var state) ? state.Status : null;
-
-    // ---- queries ----
 
     public IReadOnlyList<CatalogProduct> ListProducts()
         => [.. Contents().SelectMany(c => c.Products).OrderBy(p => p.Key, StringComparer.Ordinal)];
@@ -123,8 +119,6 @@ internal sealed class StackCatalog
         return new NewerVersions(newer.Count > 0 ? NewerVersionsStatus.UpgradeAvailable : NewerVersionsStatus.UpToDate, stackId, currentVersion, newer);
     }
 
-    // ---- sync ----
-
     public async Task<IReadOnlyList<SourceSyncResult>> SyncAllAsync(CancellationToken cancellationToken)
         => await Task.WhenAll(_sources.Keys.Order(StringComparer.Ordinal).Select(id => SyncAsync(id, cancellationToken)));
 
@@ -153,9 +147,17 @@ internal sealed class StackCatalog
                 var status = state.Status;
                 result = new SourceSyncResult(sourceId, true, null, status.VersionCount, status.BrokenCount);
             }
-            catch (Exception ex) when (ex is CatalogSyncException or IOException or UnauthorizedAccessException or InvalidDataException)
+            // Whatever goes wrong becomes the source's error: the last good content must stay served and the
+            // periodic loop must keep running for the other sources.
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                var error = new SyncError(ex is CatalogSyncException ? ex.Message : $"Reading the source failed: {ex.Message}", _time.GetUtcNow());
+                var message = ex switch
+                {
+                    CatalogSyncException => ex.Message,
+                    IOException or UnauthorizedAccessException or InvalidDataException => $"Reading the source failed: {ex.Message}",
+                    _ => $"The sync failed unexpectedly ({ex.GetType().Name}): {ex.Message}",
+                };
+                var error = new SyncError(message, _time.GetUtcNow());
                 state.Fail(error, startedAt);
                 var kept = state.Status;
                 result = new SourceSyncResult(sourceId, false, error, kept.VersionCount, kept.BrokenCount);

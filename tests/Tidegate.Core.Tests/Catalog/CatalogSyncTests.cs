@@ -187,6 +187,37 @@ public sealed class CatalogSyncTests : IDisposable
         Assert.Null(catalog.FindSource("local")!.LastError);
     }
 
+    [Fact]
+    public async Task CancelledSync_IsNotRecordedAsAnError_AndKeepsTheContent()
+    {
+        _root.Write("shop/1.0.0/compose.yml", Stacks.Compose());
+        _root.Write("shop/1.1.0/compose.yml", Stacks.Compose());
+        using var cancel = new CancellationTokenSource();
+        var reader = new CancellingReader(new XTidegateTestReader());
+        var catalog = Stacks.Catalog(reader, new FakeTimeProvider(), new CatalogSourceOptions { Id = "local", Kind = "directory", Path = _root.Path });
+        await catalog.SyncAsync("local", CancellationToken.None);
+
+        reader.CancelOnRead = cancel;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => catalog.SyncAsync("local", cancel.Token));
+
+        var status = catalog.FindSource("local")!;
+        Assert.Null(status.LastError);
+        Assert.Equal(2, status.VersionCount);
+        // The gate was released: the next sync runs.
+        Assert.True((await catalog.SyncAsync("local", CancellationToken.None).WaitAsync(Patience)).Succeeded);
+    }
+
+    private sealed class CancellingReader(IStackReader inner) : IStackReader
+    {
+        public CancellationTokenSource? CancelOnRead { get; set; }
+
+        public StackReadResult Read(string file, CancellationToken cancellationToken)
+        {
+            CancelOnRead?.Cancel();
+            return inner.Read(file, cancellationToken);
+        }
+    }
+
     /// <summary>Holds the first read until released and records how many reads overlap.</summary>
     private sealed class GatedReader(IStackReader inner) : IStackReader
     {

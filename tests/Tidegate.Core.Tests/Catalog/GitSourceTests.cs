@@ -171,6 +171,22 @@ public sealed class GitSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentSyncsOfAGitSource_AllSucceed_AndServeTheNewestCommit()
+    {
+        var (remote, work) = await Git.CreateRepository(_temp);
+        Directory.CreateDirectory(Path.Combine(work, "shop", "1.0.0"));
+        File.WriteAllText(Path.Combine(work, "shop", "1.0.0", "compose.yml"), Stacks.Compose());
+        await Git.CommitAll(work, "shop");
+        var catalog = Catalog(new CatalogSourceOptions { Id = "repo", Kind = "git", Url = remote, Branch = "main" });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => catalog.SyncAsync("repo", CancellationToken.None))));
+
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Error?.Message));
+        Assert.Equal(await Git.Run(work, "rev-parse", "HEAD"), catalog.FindSource("repo")!.Revision);
+        Assert.Equal("1.0.0", catalog.GetLatest("repo:shop", includePrerelease: false)?.VersionText);
+    }
+
+    [Fact]
     public void Redact_RemovesSecretsAndUserInfo()
     {
         var source = new CatalogSourceDefinition
