@@ -157,7 +157,7 @@ internal sealed class StackCatalog
                     IOException or UnauthorizedAccessException or InvalidDataException => $"Reading the source failed: {ex.Message}",
                     _ => $"The sync failed unexpectedly ({ex.GetType().Name}): {ex.Message}",
                 };
-                var error = new SyncError(message, _time.GetUtcNow());
+                var error = new SyncError(GitSourceFetcher.Redact(state.Definition, message), _time.GetUtcNow());
                 state.Fail(error, startedAt);
                 var kept = state.Status;
                 result = new SourceSyncResult(sourceId, false, error, kept.VersionCount, kept.BrokenCount);
