@@ -1,6 +1,7 @@
 namespace Tidegate.Core.Store;
 
-/// <summary>Limit/offset paging for every list. Limit is clamped to 1..<see cref="MaxLimit"/>.</summary>
+/// <summary>Limit/offset paging for every list. A limit of 0 or less (as in <c>default(Page)</c>)
+/// means <see cref="DefaultLimit"/>; larger limits are capped at <see cref="MaxLimit"/>.</summary>
 internal readonly record struct Page(int Limit = Page.DefaultLimit, int Offset = 0)
 {
     public const int DefaultLimit = 50;
@@ -8,7 +9,7 @@ internal readonly record struct Page(int Limit = Page.DefaultLimit, int Offset =
 
     public static Page First(int limit = DefaultLimit) => new(limit, 0);
 
-    public int SafeLimit => Math.Clamp(Limit, 1, MaxLimit);
+    public int SafeLimit => Limit <= 0 ? DefaultLimit : Math.Min(Limit, MaxLimit);
 
     public int SafeOffset => Math.Max(0, Offset);
 }
