@@ -118,7 +118,16 @@ internal sealed class SecretProtector
 
     private static byte[] LoadOrCreateKeyFile(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         if (!File.Exists(path))
         {
             var key = RandomNumberGenerator.GetBytes(KeySize);

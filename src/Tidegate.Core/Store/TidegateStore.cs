@@ -65,9 +65,23 @@ internal sealed class TidegateStore
     public static async Task<TidegateStore> OpenAsync(StoreOptions options, SecretProtector protector, TimeProvider time, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Directory.CreateDirectory(options.DataDirectory);
+        CreateDataDirectory(options.DataDirectory);
         var database = new StoreDatabase(options.DatabasePath, options.BusyTimeout);
         await new SchemaMigrator(database, time).MigrateAsync(null, ct);
         return new TidegateStore(database, protector, time);
+    }
+
+    // The database holds password and token hashes and ciphertexts: a new data directory is
+    // private to the service user. An existing directory keeps the mode its owner chose.
+    private static void CreateDataDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }

@@ -170,6 +170,18 @@ public sealed class SchemaMigrationTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Open_CreatesAMissingDataDirectoryPrivateToTheUser()
+    {
+        var dataDir = Path.Combine(_dir, "data");
+
+        await TidegateStore.OpenAsync(new StoreOptions(dataDir), new Core.Secrets.SecretProtector(new byte[32]), _time, CancellationToken.None);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dataDir));
+        Assert.True(File.Exists(Path.Combine(dataDir, StoreDatabase.FileName)));
+    }
+
+    [Fact]
     public async Task Connections_HaveWalJournalAndForeignKeysOn()
     {
         var db = NewDatabase();
