@@ -15,6 +15,12 @@ internal sealed class SecretVariables(SecretProtector protector, string table, s
 
     public async Task ReplaceAsync(UnitOfWork uow, string ownerId, IReadOnlyCollection<VariableValue> values, DateTimeOffset now, CancellationToken ct)
     {
+        var duplicate = values.GroupBy(v => v.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"Variable '{duplicate.Key}' is given more than once.", nameof(values));
+        }
+
         await uow.ExecuteAsync($"DELETE FROM {table} WHERE {ownerColumn} = @owner", ct, ("@owner", ownerId));
         foreach (var v in values)
         {

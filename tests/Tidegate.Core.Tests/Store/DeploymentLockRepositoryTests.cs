@@ -20,13 +20,13 @@ public sealed class DeploymentLockRepositoryTests : IAsyncLifetime
     [Fact]
     public async Task Acquire_ConcurrentlyFromManyTasks_ExactlyOneWins()
     {
-        using var start = new ManualResetEventSlim();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var attempts = Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
         {
-            start.Wait();
+            await start.Task;
             return (Op: $"op-{i}", Result: await _f.Store.Locks.AcquireAsync(_d.Id, $"op-{i}", $"host-{i}", Lease, Ct));
         })).ToList();
-        start.Set();
+        start.SetResult();
         var results = await Task.WhenAll(attempts);
 
         var winner = Assert.Single(results, r => r.Result is LockAcquireResult.Acquired);

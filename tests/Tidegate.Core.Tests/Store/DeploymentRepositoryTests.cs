@@ -63,6 +63,16 @@ public sealed class DeploymentRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_WithTheSameVariableTwice_IsRejectedAndNothingIsSaved()
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => _f.AddDeploymentAsync(_env.Id, "web",
+            [new VariableValue("A", "1", false), new VariableValue("A", "2", false)]));
+
+        Assert.Contains("'A'", ex.Message, StringComparison.Ordinal);
+        Assert.Null(await _f.Store.Deployments.GetByNameAsync(_env.Id, "web", Ct));
+    }
+
+    [Fact]
     public async Task SetRunningRevision_SetsLastSuccessfulOnlyOnSuccess()
     {
         var d = await _f.AddDeploymentAsync(_env.Id);

@@ -112,6 +112,16 @@ public sealed class UserTokenAuditRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Audit_ConcurrentAppends_AllStoredWithDistinctIncreasingIds()
+    {
+        var entries = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(
+            () => _f.Store.AuditLog.AppendAsync(new NewAuditEntry($"user-{i}", "login", null, AuditResult.Failed), Ct))));
+
+        Assert.Equal(40, entries.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(40, (await _f.Store.AuditLog.QueryAsync(new AuditQuery(Action: "login"), Page.First(), Ct)).Total);
+    }
+
+    [Fact]
     public async Task Audit_QueryFiltersByActorActionTargetAndTime_NewestFirst_Paged()
     {
         var t0 = _f.Time.GetUtcNow();
