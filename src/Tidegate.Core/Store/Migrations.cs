@@ -4,9 +4,9 @@ internal sealed record Migration(int Version, string Description, string Sql);
 
 /// <summary>The schema, as an ordered list of numbered migrations. Rules: append only (never edit a
 /// released migration), versions are 1, 2, 3… without gaps, each runs in its own transaction.
-/// SQL is kept portable (TEXT ids and times, JSON as TEXT, ON CONFLICT, partial indexes); the one
-/// SQLite-specific form is INTEGER PRIMARY KEY AUTOINCREMENT for append-only sequences, which
-/// PostgreSQL spells BIGINT GENERATED ALWAYS AS IDENTITY.</summary>
+/// SQL is kept portable (TEXT ids and times, JSON as TEXT, ON CONFLICT, partial indexes); the
+/// SQLite-specific forms are INTEGER PRIMARY KEY AUTOINCREMENT for append-only sequences (PostgreSQL:
+/// BIGINT GENERATED ALWAYS AS IDENTITY) and trigger bodies.</summary>
 internal static class Migrations
 {
     public static IReadOnlyList<Migration> All { get; } =
@@ -237,6 +237,20 @@ internal static class Migrations
             CREATE INDEX ix_audit_log_at ON audit_log (at);
             CREATE INDEX ix_audit_log_actor ON audit_log (actor, id);
             CREATE INDEX ix_audit_log_target ON audit_log (target, id);
+            """),
+        // Defence in depth: the repository offers no update but the outcome, and the database refuses
+        // any other change too. Trigger syntax differs per database; PostgreSQL gets its own trigger.
+        new(5, "revisions are immutable except a Pending outcome", """
+            CREATE TRIGGER tr_revisions_immutable BEFORE UPDATE ON revisions
+            WHEN NEW.deployment_id IS NOT OLD.deployment_id OR NEW.number IS NOT OLD.number
+              OR NEW.stack_id IS NOT OLD.stack_id OR NEW.version IS NOT OLD.version
+              OR NEW.definition IS NOT OLD.definition OR NEW.variables IS NOT OLD.variables
+              OR NEW.image_digests IS NOT OLD.image_digests OR NEW.created_by IS NOT OLD.created_by
+              OR NEW.created_at IS NOT OLD.created_at OR NEW.reason IS NOT OLD.reason
+              OR OLD.outcome <> 'Pending'
+            BEGIN
+                SELECT RAISE(ABORT, 'revisions are immutable: only a Pending outcome may be set, once');
+            END;
             """),
     ];
 

@@ -50,5 +50,9 @@ internal static class MigrationSamples
             INSERT INTO audit_log (at, actor, action, target, result, reason, source_ip, details)
             VALUES ('2026-01-04T00:00:00.0000000Z', 'admin', 'deployment.deploy', 'dep1', 'Succeeded', NULL, '127.0.0.1', '{}');
             """,
+        [5] = """
+            INSERT INTO revisions (deployment_id, number, stack_id, version, definition, variables, image_digests, created_by, created_at, reason, outcome, outcome_at)
+            VALUES ('dep1', 2, 'demo:web:web', '2.0.0', 'services: {}', '[]', '{}', 'admin', '2026-01-05T00:00:00.0000000Z', 'upgrade', 'Pending', NULL);
+            """,
     };
 }

@@ -64,6 +64,32 @@ public sealed class RevisionRepositoryTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => _f.Store.Revisions.SetOutcomeAsync(_d.Id, 1, RevisionOutcome.Pending, Ct));
     }
 
+    [Theory]
+    [InlineData("UPDATE revisions SET definition = 'tampered'")]
+    [InlineData("UPDATE revisions SET variables = '[]'")]
+    [InlineData("UPDATE revisions SET number = 7")]
+    [InlineData("UPDATE revisions SET outcome = 'Failed'")]
+    public async Task Database_RefusesChangesToASettledRevision_EvenBypassingTheRepository(string sql)
+    {
+        await _f.Store.Revisions.AddAsync(NewRevisionFor(_d.Id), Ct);
+        await _f.Store.Revisions.SetOutcomeAsync(_d.Id, 1, RevisionOutcome.Succeeded, Ct);
+        await using var uow = await _f.Store.Database.OpenAsync(Ct);
+
+        var ex = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => uow.ExecuteAsync(sql, Ct));
+
+        Assert.Contains("immutable", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Database_RefusesChangesToAPendingRevisionsContent()
+    {
+        await _f.Store.Revisions.AddAsync(NewRevisionFor(_d.Id), Ct);
+        await using var uow = await _f.Store.Database.OpenAsync(Ct);
+
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(
+            () => uow.ExecuteAsync("UPDATE revisions SET image_digests = '{}'", Ct));
+    }
+
     [Fact]
     public async Task SecretVariables_AreEncryptedInTheStoredJson_AndMaskedOnRead()
     {
