@@ -16,7 +16,7 @@ internal sealed record NewDeployment(
 /// which references targets by text, is untouched.</summary>
 internal sealed class DeploymentRepository(StoreDatabase db, SecretProtector protector, TimeProvider time)
 {
-    internal const string Columns =
+    private const string Columns =
         "id, environment_id, name, stack_id, product_id, version, operation_mode, current_revision, last_successful_revision, created_at, updated_at";
 
     private readonly SecretVariables _variables = new(protector, "deployment_variables", "deployment_id");
@@ -111,7 +111,7 @@ internal sealed class DeploymentRepository(StoreDatabase db, SecretProtector pro
         return await _variables.ReadAsync(uow, deploymentId, revealSecrets: true, ct);
     }
 
-    internal static DeploymentRecord Map(DbDataReader r) => new(
+    private static DeploymentRecord Map(DbDataReader r) => new(
         r.Str("id"), r.Str("environment_id"), r.Str("name"), r.Str("stack_id"), r.Str("product_id"), r.Str("version"),
         r.Enum<OperationMode>("operation_mode"), r.NInt("current_revision"), r.NInt("last_successful_revision"),
         r.Time("created_at"), r.Time("updated_at"));

@@ -7,8 +7,6 @@ namespace Tidegate.Core.Store;
 /// query code unchanged where the SQL is portable.</summary>
 internal sealed class UnitOfWork(DbConnection connection, DbTransaction? transaction) : IAsyncDisposable
 {
-    public DbConnection Connection => connection;
-
     public async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] args)
     {
         await using var cmd = Create(sql, args);
