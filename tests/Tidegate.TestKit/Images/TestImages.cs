@@ -87,7 +87,7 @@ public static class TestImages
                     continue;
                 }
 
-                context ??= await WriteContextAsync(busybox, cancellationToken);
+                context ??= await WriteContextAsync(cancellationToken);
                 await DockerCli.RunAsync(
                     ["build", "-q", "-f", Path.Combine(context, dockerfile), "-t", tag, "--build-arg", "VERSION=" + version, "--label", $"{ContentHashLabel}={hash}", context],
                     cancellationToken);
@@ -109,10 +109,11 @@ public static class TestImages
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
     }
 
-    private static async Task<string> WriteContextAsync(byte[] busybox, CancellationToken cancellationToken)
+    private static async Task<string> WriteContextAsync(CancellationToken cancellationToken)
     {
         var context = Directory.CreateTempSubdirectory("tidegate-images-").FullName;
-        await File.WriteAllBytesAsync(Path.Combine(context, "busybox"), busybox, cancellationToken);
+        // File.Copy keeps the executable bit, which the image needs.
+        File.Copy(BusyboxPath, Path.Combine(context, "busybox"));
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), TestImageSources.Dockerfile, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile.worker"), TestImageSources.WorkerDockerfile, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(context, "web.sh"), TestImageSources.WebScript, cancellationToken);
