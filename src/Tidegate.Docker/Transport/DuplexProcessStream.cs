@@ -73,24 +73,39 @@ internal sealed class DuplexProcessStream : Stream
             {
             }
 
-            string text;
-            lock (_stderr)
-            {
-                text = _stderr.ToString().Trim();
-            }
-
-            throw new IOException($"'{_process.StartInfo.FileName}' closed the connection: {(text.Length > 0 ? text : "no output")}");
+            throw ClosedEarly();
         }
 
         _bytesRead += read;
         return read;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var read = _output.Read(buffer, offset, count);
+        if (read == 0 && _bytesRead == 0 && count > 0)
+        {
+            _process.WaitForExit(TimeSpan.FromSeconds(2));
+            throw ClosedEarly();
+        }
+
+        _bytesRead += read;
+        return read;
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private IOException ClosedEarly()
+    {
+        string text;
+        lock (_stderr)
+        {
+            text = _stderr.ToString().Trim();
+        }
+
+        return new IOException($"'{_process.StartInfo.FileName}' closed the connection: {(text.Length > 0 ? text : "no output")}");
+    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

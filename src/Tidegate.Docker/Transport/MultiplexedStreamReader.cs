@@ -4,16 +4,6 @@ using System.Text;
 
 namespace Tidegate.Docker.Transport;
 
-/// <summary>Which output of a process a line came from.</summary>
-public enum LogSource
-{
-    Stdout,
-    Stderr,
-}
-
-/// <summary>One line of container or exec output, without its line terminator.</summary>
-public sealed record LogLine(LogSource Stream, string Text);
-
 /// <summary>
 /// Reads Docker's attach/logs framing (8-byte header: stream type, 3 zero bytes, big-endian length) or, for
 /// TTY containers, the raw byte stream, and yields complete lines per stream.

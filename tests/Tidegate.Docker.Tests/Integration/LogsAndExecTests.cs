@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Tidegate.Docker.Containers;
 using Tidegate.Docker.Exec;
-using Tidegate.Docker.Transport;
 using Tidegate.TestKit;
 using Tidegate.TestKit.Images;
 

@@ -1,4 +1,3 @@
-using Tidegate.Docker.Transport;
 using Tidegate.TestKit;
 using Tidegate.TestKit.Images;
 

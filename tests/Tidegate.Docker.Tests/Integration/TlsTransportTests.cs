@@ -1,4 +1,3 @@
-using Tidegate.Docker.Transport;
 using Tidegate.TestKit;
 
 namespace Tidegate.Docker.Tests.Integration;

@@ -1,4 +1,3 @@
-using Tidegate.Docker.Transport;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;

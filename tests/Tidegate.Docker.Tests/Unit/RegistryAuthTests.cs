@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Tidegate.Docker.Transport;
 
 namespace Tidegate.Docker.Tests.Unit;
 

@@ -1,4 +1,4 @@
-namespace Tidegate.Docker.Transport;
+namespace Tidegate.Docker;
 
 public enum DockerEndpointKind
 {

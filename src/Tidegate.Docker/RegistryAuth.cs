@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tidegate.Docker.Transport;
 
-namespace Tidegate.Docker.Transport;
+namespace Tidegate.Docker;
 
 /// <summary>Credentials for one registry, sent to the daemon in the X-Registry-Auth header.</summary>
 public sealed record RegistryAuth(
