@@ -14,6 +14,8 @@ public sealed partial class DockerClient
     public async IAsyncEnumerable<ProgressEvent> ImagePullAsync(string image, string? tag = null, RegistryAuth? auth = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(image);
+        // A name-only reference makes the engine pull every tag of the repository; the CLI means "latest".
+        tag ??= HasTagOrDigest(image) ? null : "latest";
         var query = new QueryBuilder().Add("fromImage", image).Add("tag", tag);
         var what = $"Pull of {image}{(tag is null ? string.Empty : ":" + tag)}";
         await foreach (var message in ProgressStreamAsync(HttpMethod.Post, "/images/create" + query, null, AuthHeader(auth), what, cancellationToken))
@@ -111,6 +113,12 @@ public sealed partial class DockerClient
 
             yield return message;
         }
+    }
+
+    internal static bool HasTagOrDigest(string image)
+    {
+        var lastComponent = image[(image.LastIndexOf('/') + 1)..];
+        return image.Contains('@', StringComparison.Ordinal) || lastComponent.Contains(':', StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string>? AuthHeader(RegistryAuth? auth) =>

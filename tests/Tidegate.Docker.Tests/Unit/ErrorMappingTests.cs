@@ -125,4 +125,22 @@ public sealed class ErrorMappingTests
     {
         Assert.Equal(expected, DockerClient.DaemonMessage(body));
     }
+
+    [Theory]
+    [InlineData("app", null, "fromImage=app&tag=latest")]
+    [InlineData("127.0.0.1:5000/team/app", null, "fromImage=127.0.0.1%3A5000%2Fteam%2Fapp&tag=latest")]
+    [InlineData("127.0.0.1:5000/app:1.2", null, "fromImage=127.0.0.1%3A5000%2Fapp%3A1.2")]
+    [InlineData("app@sha256:abc", null, "fromImage=app%40sha256%3Aabc")]
+    [InlineData("app", "2.0", "fromImage=app&tag=2.0")]
+    public async Task ImagePull_WhenReferenceHasNoTag_AsksForLatestNotEveryTag(string image, string? tag, string expectedQuery)
+    {
+        await using var engine = new FakeEngine((_, _) => (200, """{"status":"done"}"""));
+        using var client = engine.CreateClient();
+
+        await foreach (var _ in client.ImagePullAsync(image, tag))
+        {
+        }
+
+        Assert.Contains($"POST /v1.41/images/create?{expectedQuery}", engine.Requests);
+    }
 }
