@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Tidegate.Docker.Daemon;
@@ -229,7 +230,10 @@ public sealed partial class DockerClient : IDisposable
 
     private DockerUnreachableException Unreachable(Exception ex)
     {
-        var cause = ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
+        // For unix sockets the handler names its placeholder host ("docker:80"); say what is wrong with the socket.
+        var cause = Endpoint.Kind == DockerEndpointKind.Unix && ex.InnerException is SocketException socket
+            ? (File.Exists(Endpoint.SocketPath) ? $"{socket.Message} ({Endpoint.SocketPath})" : $"the socket {Endpoint.SocketPath} does not exist")
+            : ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
         return new DockerUnreachableException(Endpoint.ToString(), $"Docker engine at {Endpoint} is unreachable: {cause}", ex);
     }
 

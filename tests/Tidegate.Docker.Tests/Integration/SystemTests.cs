@@ -40,6 +40,7 @@ public sealed class SystemTests(DockerDaemonFixture fixture) : DaemonTest(fixtur
         var ex = await Assert.ThrowsAsync<DockerUnreachableException>(() => client.SystemPingAsync(Ct));
 
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
         Assert.Equal("unix://" + path, ex.Endpoint);
     }
 

@@ -8,7 +8,7 @@ namespace Tidegate.Docker.Tests.Unit;
 /// <summary>Retries observed against a hand-written engine on a unix socket that goes away and comes back.</summary>
 public sealed class RetryTests : IAsyncDisposable
 {
-    private static readonly TimeSpan ServerGap = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan ServerGap = TimeSpan.FromSeconds(1);
 
     private readonly string _socketPath = Path.Combine(Path.GetTempPath(), $"tidegate-retry-{Guid.NewGuid():N}.sock");
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(30));
