@@ -61,7 +61,7 @@ public sealed class LocalRegistry : IAsyncDisposable
                     await registry.WaitUntilServingAsync(cancellationToken);
                     return registry;
                 }
-                catch (Exception) when (attempt < 3 && process.HasExited)
+                catch (InvalidOperationException) when (attempt < 3 && process.HasExited)
                 {
                     process.Dispose();
                 }
@@ -165,27 +165,32 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     private async Task WaitUntilServingAsync(CancellationToken cancellationToken)
     {
+        const int Exited = -1;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Wait.UntilAsync(
+        var status = await Wait.UntilAsync(
             async ct =>
             {
                 if (_process.HasExited)
                 {
-                    string text;
-                    lock (_log)
-                    {
-                        text = _log.ToString();
-                    }
-
-                    throw new InvalidOperationException($"docker-registry exited with {_process.ExitCode}: {text}");
+                    return Exited;
                 }
 
                 using var response = await http.GetAsync(new Uri($"http://{Address}/v2/"), ct);
                 return (int)response.StatusCode;
             },
-            status => status == 401,
+            status => status is 401 or Exited,
             $"docker-registry to answer 401 on http://{Address}/v2/",
             TimeSpan.FromSeconds(20),
             cancellationToken);
+        if (status == Exited)
+        {
+            string text;
+            lock (_log)
+            {
+                text = _log.ToString();
+            }
+
+            throw new InvalidOperationException($"docker-registry exited with {_process.ExitCode}: {text}");
+        }
     }
 }
