@@ -89,7 +89,7 @@ public static class TestImages
 
                 context ??= await WriteContextAsync(cancellationToken);
                 await DockerCli.RunAsync(
-                    ["build", "-q", "-f", Path.Combine(context, dockerfile), "-t", tag, "--build-arg", "VERSION=" + version, "--label", $"{ContentHashLabel}={hash}", context],
+                    ["build", "-q", "--force-rm", "-f", Path.Combine(context, dockerfile), "-t", tag, "--build-arg", "VERSION=" + version, "--label", $"{ContentHashLabel}={hash}", context],
                     cancellationToken);
             }
         }
