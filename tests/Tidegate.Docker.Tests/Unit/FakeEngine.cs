@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Tidegate.TestKit;
+
+namespace Tidegate.Docker.Tests.Unit;
+
+/// <summary>A hand-written HTTP stand-in for the engine on a loopback port, answering from a route table.</summary>
+internal sealed class FakeEngine : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Func<string, string, (int Status, string Body)> _respond;
+    private readonly Task _loop;
+
+    public FakeEngine(Func<string, string, (int Status, string Body)> respond, string apiVersion = "1.41")
+    {
+        _respond = (method, path) => method == "GET" && path == "/version"
+            ? (200, $$"""{"Version":"fake","ApiVersion":"{{apiVersion}}","MinAPIVersion":"1.12"}""")
+            : respond(method, path);
+        Port = FreePort.Next();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public int Port { get; }
+
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    public DockerClient CreateClient() => new(DockerEndpoint.Parse($"tcp://127.0.0.1:{Port}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            var path = context.Request.Url!.AbsolutePath;
+            Requests.Enqueue($"{context.Request.HttpMethod} {context.Request.Url.PathAndQuery}");
+            var (status, body) = _respond(context.Request.HttpMethod, path);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = body.StartsWith('{') || body.StartsWith('[') ? "application/json" : "text/plain";
+            var bytes = Encoding.UTF8.GetBytes(body);
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+    }
+}
