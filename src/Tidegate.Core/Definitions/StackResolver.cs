@@ -1,0 +1,91 @@
+using Tidegate.Core.Definitions.Compose;
+using Tidegate.Core.Definitions.Interpolation;
+using Tidegate.Core.Definitions.Variables;
+using Tidegate.Core.Definitions.Yaml;
+
+namespace Tidegate.Core.Definitions;
+
+/// <summary>A stack with values applied: the typed project the engine deploys.</summary>
+internal sealed record ResolvedStack
+{
+    public required StackTemplate Template { get; init; }
+
+    /// <summary>Null when the template could not be loaded at all.</summary>
+    public ComposeProject? Project { get; init; }
+
+    /// <summary>The same project with secret values replaced by <see cref="ComposeRenderer.Mask"/>, for display.</summary>
+    public ComposeProject? MaskedProject { get; init; }
+
+    /// <summary>The interpolated <c>x-tidegate</c> section (observer connection strings and the like resolved).</summary>
+    public YNode? TidegateSection { get; init; }
+
+    public TidegateExtension Extension { get; init; } = TidegateExtension.Empty;
+
+    /// <summary>The merged values used (all layers over the declared defaults).</summary>
+    public IReadOnlyDictionary<string, string> Values { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
+
+    public bool HasErrors => Project is null || Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+
+    public string Render(RenderOptions? options = null)
+    {
+        options ??= RenderOptions.Default;
+        var project = options.RevealSecrets ? Project : MaskedProject;
+        return project is null ? "" : ComposeRenderer.Render(project, options, TidegateSection);
+    }
+}
+
+/// <summary>Applies variable values to a template: merge the layers, check the values, interpolate,
+/// type and validate.</summary>
+internal static class StackResolver
+{
+    public static ResolvedStack Resolve(StackTemplate template, VariableValues? values = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        values ??= VariableValues.None;
+        cancellationToken.ThrowIfCancellationRequested();
+        if (template.Tree is null)
+        {
+            return new ResolvedStack { Template = template, Diagnostics = template.Diagnostics };
+        }
+
+        var merged = values.Merge(template.Variables);
+        var diagnostics = new List<Diagnostic>(template.LoadDiagnostics);
+        foreach (var error in VariableValidator.Validate(template.Variables.Where(v => v.Declared), merged))
+        {
+            var mark = template.VariablePositions.TryGetValue(error.Name, out var m) ? m : new Mark(template.File, 1, 1);
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, mark.File, mark.Line, mark.Column, "x-tidegate.variables." + error.Name, error.Message));
+        }
+
+        var tree = TreeInterpolator.Interpolate(template.Tree, name => merged.TryGetValue(name, out var v) ? v : null, InterpolationMode.Strict, diagnostics);
+        var ctx = new ParseContext(diagnostics, template.File);
+        var project = ComposeParser.Parse(tree, ctx);
+        ComposeValidator.Validate(project, ctx, template.File);
+
+        var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var masked = project;
+        YNode? tidegate = (tree as YMap)?["x-tidegate"];
+        if (secrets.Count > 0)
+        {
+            // Resolving again with masks keeps secrets out of rendered output without guessing where they ended up.
+            var maskedTree = TreeInterpolator.Interpolate(template.Tree,
+                name => secrets.Contains(name) && merged.ContainsKey(name) ? ComposeRenderer.Mask : merged.TryGetValue(name, out var v) ? v : null,
+                InterpolationMode.Strict, []);
+            masked = ComposeParser.Parse(maskedTree, new ParseContext([], template.File));
+            tidegate = (maskedTree as YMap)?["x-tidegate"];
+        }
+
+        var extension = TidegateExtensionParser.Parse((tree as YMap)?["x-tidegate"], new ParseContext([], template.File));
+        return new ResolvedStack
+        {
+            Template = template,
+            Project = project,
+            MaskedProject = masked,
+            TidegateSection = tidegate,
+            Extension = extension,
+            Values = merged,
+            Diagnostics = StackLoader.Sort(diagnostics),
+        };
+    }
+}
