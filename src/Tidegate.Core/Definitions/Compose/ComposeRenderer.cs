@@ -72,7 +72,7 @@ internal static class ComposeRenderer
         PutList(m, "volumes", s.Volumes.Select(v => (object?)Volume(v)).ToList());
         if (s.Networks.Count > 0)
         {
-            m["networks"] = Sorted(s.Networks.ToDictionary(n => n.Key, n => n.Value is null ? null : (object?)Network(n.Value)));
+            m["networks"] = Sorted(s.Networks.ToDictionary(n => n.Key, n => n.Value is null || Network(n.Value).Count == 0 ? null : (object?)Network(n.Value)));
         }
 
         Put(m, "network_mode", Esc(s.NetworkMode));

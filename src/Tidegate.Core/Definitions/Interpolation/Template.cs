@@ -31,7 +31,7 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
         var parser = new Parser(text);
         try
         {
-            var template = parser.ParseUntil(closing: false);
+            var template = parser.ParseUntil(closing: false, openOffset: 0);
             error = null;
             return template;
         }
@@ -71,7 +71,7 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
     {
         private int _pos;
 
-        public Template ParseUntil(bool closing)
+        public Template ParseUntil(bool closing, int openOffset)
         {
             var parts = new List<TemplatePart>();
             var literal = new StringBuilder();
@@ -120,7 +120,7 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
 
             if (closing)
             {
-                throw new TemplateSyntaxException(text.Length, "unterminated '${': missing '}'");
+                throw new TemplateSyntaxException(openOffset, $"invalid interpolation format in '{Excerpt(openOffset)}': missing '}}'");
             }
 
             Flush(parts, literal);
@@ -189,14 +189,12 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
                     $"invalid interpolation format in '{Excerpt(start)}': expected '}}', ':-', '-', ':?', '?', ':+' or '+' after the name '{name}'");
             }
 
-            var argStart = _pos;
-            var argument = ParseUntil(closing: true);
+            var argument = ParseUntil(closing: true, openOffset: start);
             if (_pos >= text.Length)
             {
                 throw new TemplateSyntaxException(start, $"invalid interpolation format in '{Excerpt(start)}': missing '}}'");
             }
 
-            _ = argStart;
             _pos++;
             return new VariablePart(name, op, argument, start);
         }

@@ -1,0 +1,62 @@
+using Tidegate.Core.Definitions;
+using Tidegate.Core.Definitions.Compose;
+using Tidegate.Core.Definitions.Variables;
+
+namespace Tidegate.Core.Tests.Definitions;
+
+public sealed class RenderStabilityTests
+{
+    private static readonly Dictionary<string, string> Values = new()
+    {
+        ["DB_PASSWORD"] = "s3cr$t",
+        ["NGINX_VERSION"] = "1.27",
+        ["TAG"] = "2.1.1",
+    };
+
+    [Theory]
+    [InlineData("webshop.yaml")]
+    [InlineData("plain.yaml")]
+    [InlineData("workers.yaml")]
+    public void Render_OfARender_EqualsTheRender(string stack)
+    {
+        var template = StackLoader.LoadFile(TestFiles.Stack(stack));
+        Assert.DoesNotContain(template.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        var resolved = StackResolver.Resolve(template, VariableValues.FromDeployment(Values));
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        var options = new RenderOptions { RevealSecrets = true };
+        var first = resolved.Render(options);
+
+        var again = StackResolver.Resolve(StackLoader.LoadText(first, "rendered.yaml"), VariableValues.FromDeployment(Values));
+        Assert.False(again.HasErrors, string.Join("\n", again.Diagnostics) + "\n" + first);
+        Assert.Equal(first, again.Render(options));
+    }
+
+    [Fact]
+    public void Render_Webshop_UsesCanonicalLongForms()
+    {
+        var resolved = StackResolver.Resolve(StackLoader.LoadFile(TestFiles.Stack("webshop.yaml")), VariableValues.FromDeployment(Values));
+        var yaml = resolved.Render(new RenderOptions { RevealSecrets = true });
+
+        Assert.Contains("      - mode: ingress\n        protocol: tcp\n        published: \"8080\"\n        target: 8080\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("image: registry.example.com/shop/web:2.1.1", yaml, StringComparison.Ordinal);
+        Assert.Contains("PRICE: \"$$5\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("start_period: 1m30s", yaml, StringComparison.Ordinal);
+        Assert.Contains("memory: 536870912", yaml, StringComparison.Ordinal);
+        Assert.Contains("condition: service_healthy", yaml, StringComparison.Ordinal);
+        Assert.StartsWith("name: webshop\nservices:\n", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_MasksSecretValues_UnlessRevealed()
+    {
+        var resolved = StackResolver.Resolve(StackLoader.LoadFile(TestFiles.Stack("webshop.yaml")), VariableValues.FromDeployment(Values));
+
+        var masked = resolved.Render();
+        var revealed = resolved.Render(new RenderOptions { RevealSecrets = true });
+
+        Assert.DoesNotContain("s3cr", masked, StringComparison.Ordinal);
+        Assert.Contains("Password=********", masked, StringComparison.Ordinal);
+        Assert.Contains("Password=s3cr$$t", revealed, StringComparison.Ordinal);
+        Assert.Equal("s3cr$t", resolved.Project!.Service("web")!.Environment["ConnectionStrings__Db"]![(1 + "Server=db;Password".Length)..]);
+    }
+}
