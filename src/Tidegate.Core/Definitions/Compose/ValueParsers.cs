@@ -319,7 +319,7 @@ internal static partial class ValueParsers
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == ':' && !(current.Length == 1 && char.IsAsciiLetter(current[0]) && i + 1 < text.Length && text[i + 1] is '\\' or '/' && parts.Count == 0))
+            if (c == ':' && !(current.Length == 1 && char.IsAsciiLetter(current[0]) && i + 1 < text.Length && text[i + 1] == '\\' && parts.Count == 0))
             {
                 parts.Add(current.ToString());
                 current.Clear();
