@@ -18,8 +18,8 @@ internal static class YamlTreeReader
         }
         catch (YamlException ex)
         {
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, (int)ex.Start.Line, (int)ex.Start.Column, "",
-                "invalid YAML: " + Clean(ex)));
+            var (line, column) = Locate(ex, text);
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, line, column, "", "invalid YAML: " + Clean(ex)));
             return null;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
@@ -42,6 +42,41 @@ internal static class YamlTreeReader
 
         var converter = new Converter(file, diagnostics);
         return converter.Convert(stream.Documents[0].RootNode, "", 0);
+    }
+
+    private static (int Line, int Column) Locate(YamlException ex, string text)
+    {
+        // YamlDotNet reports an unknown alias without a useful mark; find the alias in the text instead.
+        if (ex is AnchorNotFoundException)
+        {
+            var start = ex.Message.IndexOf('\'', StringComparison.Ordinal);
+            var end = start < 0 ? -1 : ex.Message.IndexOf('\'', start + 1);
+            if (end > start)
+            {
+                var at = text.IndexOf("*" + ex.Message[(start + 1)..end], StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    var before = text[..at];
+                    return (before.Count(c => c == '\n') + 1, at - (before.LastIndexOf('\n') + 1) + 1);
+                }
+            }
+        }
+
+        // A tab in indentation is reported at the enclosing mapping; point at the tab itself.
+        if (ex.Message.Contains("tab", StringComparison.Ordinal))
+        {
+            var lines = text.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+                if (lines[i].AsSpan(0, indent).Contains('\t'))
+                {
+                    return (i + 1, lines[i].IndexOf('\t', StringComparison.Ordinal) + 1);
+                }
+            }
+        }
+
+        return (Math.Max(1, (int)ex.Start.Line), Math.Max(1, (int)ex.Start.Column));
     }
 
     private static string Clean(YamlException ex)
