@@ -54,6 +54,20 @@ internal sealed class StackLoader : IStackReader
 
     private static StackTemplate Build(string file, YNode? tree, List<Diagnostic> diagnostics)
     {
+        try
+        {
+            return BuildTemplate(file, tree, diagnostics);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Last line of defence: a file must never surface as a stack trace.
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", "the file could not be processed: " + ex.Message));
+            return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };
+        }
+    }
+
+    private static StackTemplate BuildTemplate(string file, YNode? tree, List<Diagnostic> diagnostics)
+    {
         if (tree is null)
         {
             return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };

@@ -50,6 +50,23 @@ internal static class StackResolver
             return new ResolvedStack { Template = template, Diagnostics = template.Diagnostics };
         }
 
+        try
+        {
+            return ResolveTree(template, values);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Last line of defence: a user's stack must never surface as a stack trace.
+            return new ResolvedStack
+            {
+                Template = template,
+                Diagnostics = [.. template.Diagnostics, new Diagnostic(DiagnosticSeverity.Error, template.File, 1, 1, "", "the stack could not be resolved: " + ex.Message)],
+            };
+        }
+    }
+
+    private static ResolvedStack ResolveTree(StackTemplate template, VariableValues values)
+    {
         var merged = values.Merge(template.Variables);
         var diagnostics = new List<Diagnostic>(template.LoadDiagnostics);
         foreach (var error in VariableValidator.Validate(template.Variables.Where(v => v.Declared), merged))
@@ -58,7 +75,7 @@ internal static class StackResolver
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, mark.File, mark.Line, mark.Column, "x-tidegate.variables." + error.Name, error.Message));
         }
 
-        var tree = TreeInterpolator.Interpolate(template.Tree, name => merged.TryGetValue(name, out var v) ? v : null, InterpolationMode.Strict, diagnostics);
+        var tree = TreeInterpolator.Interpolate(template.Tree!, name => merged.TryGetValue(name, out var v) ? v : null, InterpolationMode.Strict, diagnostics);
         var ctx = new ParseContext(diagnostics, template.File);
         var project = ComposeParser.Parse(tree, ctx);
         ComposeValidator.Validate(project, ctx, template.File);
@@ -69,7 +86,7 @@ internal static class StackResolver
         if (secrets.Count > 0)
         {
             // Resolving again with masks keeps secrets out of rendered output without guessing where they ended up.
-            var maskedTree = TreeInterpolator.Interpolate(template.Tree,
+            var maskedTree = TreeInterpolator.Interpolate(template.Tree!,
                 name => secrets.Contains(name) && merged.ContainsKey(name) ? ComposeRenderer.Mask : merged.TryGetValue(name, out var v) ? v : null,
                 InterpolationMode.Strict, []);
             masked = ComposeParser.Parse(maskedTree, new ParseContext([], template.File));

@@ -107,7 +107,12 @@ internal static partial class ValueParsers
             return null;
         }
 
-        var n = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
+        {
+            error = $"expected a byte size such as 512m, 1g or 1024, got '{text}' (too large)";
+            return null;
+        }
+
         var unit = m.Groups[2].Value.ToUpperInvariant();
         decimal factor = unit switch
         {
@@ -118,14 +123,13 @@ internal static partial class ValueParsers
             "P" => 1L << 50,
             _ => 1,
         };
-        var bytes = n * factor;
-        if (bytes > long.MaxValue)
+        if (n > long.MaxValue / factor)
         {
             error = $"expected a byte size such as 512m, 1g or 1024, got '{text}' (too large)";
             return null;
         }
 
-        return (long)bytes;
+        return (long)(n * factor);
     }
 
     public static bool TryParsePort(string text, out int port)
