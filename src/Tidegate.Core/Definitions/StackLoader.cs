@@ -88,7 +88,11 @@ internal sealed class StackLoader : IStackReader
         var references = TreeInterpolator.FindReferences(tree, syntax);
         var declared = extension.Metadata.Variables;
         var variables = declared.Concat(Discover(references, declared)).ToList();
-        var metadata = extension.Metadata with { Variables = variables };
+        var metadata = extension.Metadata with
+        {
+            Variables = variables,
+            StackName = extension.Metadata.StackName ?? extension.Metadata.ProductId ?? DirectoryName(file),
+        };
         var loadDiagnostics = diagnostics.ToList();
 
         // Check everything that does not depend on values: interpolate with defaults only and leave
@@ -111,6 +115,12 @@ internal sealed class StackLoader : IStackReader
             LoadDiagnostics = loadDiagnostics,
             Diagnostics = Sort(all),
         };
+    }
+
+    private static string? DirectoryName(string file)
+    {
+        var dir = Path.GetDirectoryName(file);
+        return string.IsNullOrEmpty(dir) ? null : Path.GetFileName(Path.GetFullPath(dir));
     }
 
     internal static List<Diagnostic> Sort(IEnumerable<Diagnostic> diagnostics)
