@@ -250,3 +250,41 @@ public sealed class ServiceFieldTests
         return (template.Preview?.Service("web"), template.Diagnostics);
     }
 }
+
+public sealed class ProfilesAndBuildTests
+{
+    [Theory]
+    [InlineData("", "always")]
+    [InlineData("debug", "always,debugger")]
+    [InlineData("debug,ops", "always,debugger,tools")]
+    [InlineData("*", "always,debugger,tools")]
+    public void WithProfiles_KeepsServicesWithoutProfilesAndActiveOnes(string active, string expected)
+    {
+        var project = Tidegate.Core.Definitions.StackLoader.LoadText("services:\n  always:\n    image: a\n  debugger:\n    image: b\n    profiles: [debug]\n  tools:\n    image: c\n    profiles: [ops, debug2]\n").Preview!;
+
+        var filtered = project.WithProfiles(active.Split(',', StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Equal(expected, string.Join(",", filtered.Services.Select(s => s.Name)));
+    }
+
+    [Fact]
+    public void Build_UnknownOptions_AreWarnings()
+    {
+        var (s, d) = ServiceFixture.Load("build:\n  context: .\n  cache_from: [x]");
+
+        Assert.Equal(".", s!.Build!.Context);
+        Assert.Contains(d, x => x.Severity == Tidegate.Core.Definitions.DiagnosticSeverity.Warning && x.Message.Contains("'cache_from'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("8000-8010", true)]
+    [InlineData("8080", true)]
+    [InlineData("abc-def", false)]
+    [InlineData("0", false)]
+    public void LongPort_PublishedIsValidated(string published, bool valid)
+    {
+        var (_, d) = ServiceFixture.Load($"ports:\n  - target: 80\n    published: \"{published}\"");
+
+        Assert.Equal(valid, !d.Errors().Any());
+    }
+}

@@ -18,6 +18,14 @@ internal sealed record ComposeProject
     public IReadOnlyDictionary<string, YNode> Extensions { get; init; } = new Dictionary<string, YNode>();
 
     public ServiceDefinition? Service(string name) => Services.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>The project as started with the given profiles active (15-profiles.md): services without
+    /// profiles always, services with profiles only when one of them is active.</summary>
+    public ComposeProject WithProfiles(IEnumerable<string> activeProfiles)
+    {
+        var active = activeProfiles.ToHashSet(StringComparer.Ordinal);
+        return this with { Services = Services.Where(s => s.Profiles.Count == 0 || s.Profiles.Any(active.Contains) || active.Contains("*")).ToList() };
+    }
 }
 
 internal sealed record BuildDefinition(string? Context, string? Dockerfile, string? Target, IReadOnlyDictionary<string, string?> Args);

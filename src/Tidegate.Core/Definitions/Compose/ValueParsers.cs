@@ -234,7 +234,7 @@ internal static partial class ValueParsers
         return result;
     }
 
-    private static bool TryParseRange(string text, out int start, out int end)
+    public static bool TryParseRange(string text, out int start, out int end)
     {
         var dash = text.IndexOf('-', StringComparison.Ordinal);
         if (dash < 0)
