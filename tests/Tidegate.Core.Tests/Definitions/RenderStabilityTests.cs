@@ -59,4 +59,50 @@ public sealed class RenderStabilityTests
         Assert.Contains("Password=s3cr$$t", revealed, StringComparison.Ordinal);
         Assert.Equal("s3cr$t", resolved.Project!.Service("web")!.Environment["ConnectionStrings__Db"]![(1 + "Server=db;Password".Length)..]);
     }
+
+    [Fact]
+    public void Render_MasksSecretDefaultsInTheExtension_UnlessRevealed()
+    {
+        const string yaml = "x-tidegate:\n  variables:\n    PW:\n      type: password\n      default: hunter2\nservices:\n  web:\n    image: x\n    environment:\n      PW: ${PW}\n";
+        var resolved = StackResolver.Resolve(StackLoader.LoadText(yaml));
+
+        Assert.DoesNotContain("hunter2", resolved.Render(), StringComparison.Ordinal);
+        Assert.Contains("hunter2", resolved.Render(new RenderOptions { RevealSecrets = true }), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("@scoped")]
+    [InlineData("~home")]
+    [InlineData("yes")]
+    [InlineData("0123")]
+    [InlineData("1e5")]
+    [InlineData("a: b")]
+    [InlineData("trailing:")]
+    [InlineData("#hash")]
+    [InlineData(" padded ")]
+    [InlineData("multi\nline")]
+    [InlineData("quote\"s")]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("-dash")]
+    [InlineData("[list]")]
+    [InlineData("{map}")]
+    [InlineData("*alias")]
+    [InlineData("&anchor")]
+    [InlineData("!tag")]
+    [InlineData("%percent")]
+    [InlineData("back`tick")]
+    [InlineData("2.1.0-rc.1")]
+    public void Render_AnyStringValue_ReadsBackUnchanged(string value)
+    {
+        var project = new Tidegate.Core.Definitions.Compose.ComposeProject
+        {
+            Services = [new Tidegate.Core.Definitions.Compose.ServiceDefinition { Name = "s", Image = "x", Labels = new Dictionary<string, string> { ["l"] = value } }],
+        };
+
+        var reloaded = StackLoader.LoadText(ComposeRenderer.Render(project));
+
+        Assert.Empty(reloaded.Diagnostics);
+        Assert.Equal(value, reloaded.Preview!.Service("s")!.Labels["l"]);
+    }
 }

@@ -20,6 +20,8 @@ public sealed class VariableValidatorTests
     [InlineData("Url", "https://example.com/x", null)]
     [InlineData("Url", "amqp://rabbit:5672", null)]
     [InlineData("Url", "example.com", "expected an absolute URL")]
+    [InlineData("Url", "/var/data", "expected an absolute URL")]
+    [InlineData("Url", "http://", "expected an absolute URL")]
     [InlineData("Email", "ops@example.com", null)]
     [InlineData("Email", "ops@localhost", "expected an e-mail address")]
     [InlineData("Email", "not an email", "expected an e-mail address")]

@@ -109,7 +109,7 @@ internal static partial class YamlWriter
     }
 
     // Plain only when YAML cannot read it as anything but this string.
-    [GeneratedRegex(@"^[A-Za-z0-9_./@][A-Za-z0-9_./:@=+,()-]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_./][A-Za-z0-9_./:@=+,()-]*$")]
     private static partial Regex Plain();
 
     [GeneratedRegex(@"^(?:[-+]?[0-9][0-9_.,:eExXoObB+-]*|\.[0-9].*|(?i:true|false|yes|no|on|off|y|n|null|~|\.inf|\.nan))$|:$")]

@@ -79,7 +79,8 @@ internal static class VariableValidator
 
                 break;
             case VariableType.Url:
-                if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Host.Length == 0 && uri.Scheme is "http" or "https")
+                // Uri also accepts "/path" as file:///path on Unix; a URL here needs an explicit scheme.
+                if (!value.Contains("://", StringComparison.Ordinal) || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
                 {
                     return $"expected an absolute URL such as https://example.com, got '{value}'";
                 }
