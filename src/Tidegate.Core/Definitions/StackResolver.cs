@@ -77,8 +77,10 @@ internal static class StackResolver
 
         var tree = TreeInterpolator.Interpolate(template.Tree!, name => merged.TryGetValue(name, out var v) ? v : null, InterpolationMode.Strict, diagnostics);
         var ctx = new ParseContext(diagnostics, template.File);
+        Func<string, string?> lookup = name => merged.TryGetValue(name, out var v) ? v : null;
         var project = ComposeParser.Parse(tree, ctx);
         ComposeValidator.Validate(project, ctx, template.File);
+        project = EnvFileApplier.Apply(project, template.File, ctx, lookup);
 
         var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         var masked = project;
@@ -89,7 +91,8 @@ internal static class StackResolver
             var maskedTree = TreeInterpolator.Interpolate(template.Tree!,
                 name => secrets.Contains(name) && merged.ContainsKey(name) ? ComposeRenderer.Mask : merged.TryGetValue(name, out var v) ? v : null,
                 InterpolationMode.Strict, []);
-            masked = ComposeParser.Parse(maskedTree, new ParseContext([], template.File));
+            var maskedCtx = new ParseContext([], template.File);
+            masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, lookup);
             tidegate = (maskedTree as YMap)?["x-tidegate"];
         }
 

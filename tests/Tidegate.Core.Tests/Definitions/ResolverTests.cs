@@ -117,3 +117,46 @@ public sealed class ResolverTests
         Assert.Equal(valid, errors.Count == 0);
     }
 }
+
+public sealed class EnvFileTests
+{
+    [Fact]
+    public void Resolve_ReadsEnvFilesUnderTheEnvironment()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("conf/common.env", "A=from-common\nB=from-common\n# comment\nC=\"quoted value\"\n");
+        dir.Write("conf/override.env", "B=from-override\n");
+        var file = dir.Write("compose.yaml", """
+            services:
+              web:
+                image: x
+                env_file:
+                  - conf/common.env
+                  - path: conf/override.env
+                  - path: conf/optional.env
+                    required: false
+                environment:
+                  C: from-environment
+            """);
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadFile(file));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        var web = resolved.Project!.Service("web")!;
+        Assert.Equal("A=from-common;B=from-override;C=from-environment", string.Join(";", web.Environment.Select(e => $"{e.Key}={e.Value}")));
+        Assert.Empty(web.EnvFiles);
+        Assert.DoesNotContain("env_file", resolved.Render(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_MissingRequiredEnvFile_IsAnErrorAtTheField()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("compose.yaml", "services:\n  web:\n    image: x\n    env_file: missing.env\n");
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadFile(file));
+
+        var error = Assert.Single(resolved.Diagnostics.Errors());
+        Assert.Equal(("services.web.env_file", 4, 15), (error.Path, error.Line, error.Column));
+    }
+}
