@@ -210,18 +210,17 @@ public sealed class ServiceFieldTests
     }
 
     [Theory]
-    [InlineData("links: [db]", "'links' is not supported by Tidegate")]
-    [InlineData("frobnicate: yes", "unknown field 'frobnicate'")]
-    [InlineData("cpu_shares: 73", "'cpu_shares' is not supported by Tidegate")]
-    public void UnknownOrUnsupportedFields_AreWarningsNamingFieldAndPath(string yaml, string message)
+    [InlineData("links: [db]", "services.web.links", "'links' is not supported by Tidegate")]
+    [InlineData("frobnicate: yes", "services.web.frobnicate", "unknown field 'frobnicate'")]
+    [InlineData("cpu_shares: 73", "services.web.cpu_shares", "'cpu_shares' is not supported by Tidegate")]
+    public void UnknownOrUnsupportedFields_AreWarningsNamingFieldAndPath(string yaml, string path, string message)
     {
         var (s, d) = ServiceFixture.Load(yaml);
 
         Assert.NotNull(s);
         Assert.Empty(d.Errors());
         var warning = Assert.Single(d, x => x.Message.Contains(message, StringComparison.Ordinal));
-        Assert.Equal("services.web", warning.Path);
-        Assert.Equal(4, warning.Line);
+        Assert.Equal((path, 4, 5), (warning.Path, warning.Line, warning.Column));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal sealed class ParseContext(List<Diagnostic> diagnostics, string mainFile
     public void Unknown(YEntry entry, string path, IReadOnlySet<string>? unsupported = null)
     {
         var key = entry.Key.Value;
-        Warning(entry.Key, path, unsupported?.Contains(key) == true
+        Warning(entry.Key, YNodeExtensions.Join(path, key), unsupported?.Contains(key) == true
             ? $"'{key}' is not supported by Tidegate and is ignored"
             : $"unknown field '{key}' is ignored");
     }

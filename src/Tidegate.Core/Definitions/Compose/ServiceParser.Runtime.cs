@@ -68,9 +68,8 @@ internal static partial class ServiceParser
         return new LoggingDefinition(driver, options);
     }
 
-    private static List<ServiceFileReference> ParseFileReferences(YNode v, string p, ParseContext ctx, string defaultTargetPrefix)
+    private static List<ServiceFileReference> ParseFileReferences(YNode v, string p, ParseContext ctx)
     {
-        _ = defaultTargetPrefix;
         var result = new List<ServiceFileReference>();
         if (v is not YSeq seq)
         {

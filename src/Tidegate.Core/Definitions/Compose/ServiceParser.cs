@@ -81,8 +81,8 @@ internal static partial class ServiceParser
                 case "mem_reservation": s = s with { MemReservation = ctx.Bytes(v, p) }; break;
                 case "cpus": s = s with { Cpus = ctx.Decimal(v, p) }; break;
                 case "pids_limit": s = s with { PidsLimit = ctx.Long(v, p) }; break;
-                case "secrets": s = s with { Secrets = ParseFileReferences(v, p, ctx, "/run/secrets/") }; break;
-                case "configs": s = s with { Configs = ParseFileReferences(v, p, ctx, "/") }; break;
+                case "secrets": s = s with { Secrets = ParseFileReferences(v, p, ctx) }; break;
+                case "configs": s = s with { Configs = ParseFileReferences(v, p, ctx) }; break;
                 case "profiles": s = s with { Profiles = ctx.Strings(v, p) }; break;
                 case "pull_policy": s = s with { PullPolicy = ParseEnum(v, p, ctx, "always", "never", "missing", "build", "if_not_present", "daily", "weekly") }; break;
                 case "platform": s = s with { Platform = ctx.Str(v, p) }; break;
