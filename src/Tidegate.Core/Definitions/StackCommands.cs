@@ -4,6 +4,11 @@ using Tidegate.Core.Definitions.Variables;
 
 namespace Tidegate.Core.Definitions;
 
+internal static class DiagnosticList
+{
+    public static bool HasErrors(this IEnumerable<Diagnostic> diagnostics) => diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+}
+
 internal sealed record ConfigResult(string? Yaml, IReadOnlyList<Diagnostic> Diagnostics)
 {
     public bool Success => Yaml is not null && !Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
@@ -14,14 +19,24 @@ internal static class StackCommands
 {
     /// <summary>Every diagnostic of the file (and what it includes/extends); exit non-zero when any is an error.</summary>
     public static IReadOnlyList<Diagnostic> Validate(string file, CancellationToken cancellationToken = default)
-        => StackLoader.LoadFile(file, cancellationToken).Diagnostics;
+        => Validate([file], cancellationToken);
+
+    /// <summary>Validates several files merged in order (like <c>docker compose -f a -f b</c>).</summary>
+    public static IReadOnlyList<Diagnostic> Validate(IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+        => StackLoader.LoadFiles(files, cancellationToken).Diagnostics;
 
     /// <summary>The resolved YAML with <paramref name="variables"/> (highest) over values from
     /// <paramref name="envFiles"/> (later files win) over declared defaults. Yaml is null on errors.</summary>
     public static ConfigResult Config(string file, IReadOnlyDictionary<string, string>? variables = null, IReadOnlyList<string>? envFiles = null,
         RenderOptions? options = null, CancellationToken cancellationToken = default)
+        => Config([file], variables, envFiles, options, cancellationToken);
+
+    /// <summary>As <see cref="Config(string, IReadOnlyDictionary{string, string}?, IReadOnlyList{string}?, RenderOptions?, CancellationToken)"/>
+    /// for several files merged in order.</summary>
+    public static ConfigResult Config(IReadOnlyList<string> files, IReadOnlyDictionary<string, string>? variables = null, IReadOnlyList<string>? envFiles = null,
+        RenderOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var template = StackLoader.LoadFile(file, cancellationToken);
+        var template = StackLoader.LoadFiles(files, cancellationToken);
         var diagnostics = new List<Diagnostic>();
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var envFile in envFiles ?? [])
