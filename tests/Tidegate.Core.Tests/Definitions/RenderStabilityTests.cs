@@ -105,4 +105,31 @@ public sealed class RenderStabilityTests
         Assert.Empty(reloaded.Diagnostics);
         Assert.Equal(value, reloaded.Preview!.Service("s")!.Labels["l"]);
     }
+
+    [Fact]
+    public void Render_OfAStackBuiltFromIncludeExtendsAndOverrides_IsStable()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("shared/base.yaml", "services:\n  base:\n    image: app:${TAG:-1}\n    healthcheck:\n      test: curl -f http://localhost\n      interval: 15s\n");
+        dir.Write("shared/db.yaml", "services:\n  db:\n    image: postgres:16\n    volumes: [dbdata:/var/lib/postgresql/data]\nvolumes:\n  dbdata: {}\n");
+        var main = dir.Write("compose.yaml", """
+            include: [shared/db.yaml]
+            services:
+              web:
+                extends:
+                  file: shared/base.yaml
+                  service: base
+                ports: ["8080:80"]
+                depends_on:
+                  db: {condition: service_healthy}
+            """);
+        var prod = dir.Write("compose.prod.yaml", "services:\n  web:\n    ports: [\"443:443\"]\n    deploy: {replicas: 3}\n");
+
+        var first = StackResolver.Resolve(StackLoader.LoadFiles([main, prod])).Render();
+        var second = StackResolver.Resolve(StackLoader.LoadText(first, dir.Write("rendered.yaml", first))).Render();
+
+        Assert.Equal(first, second);
+        Assert.Contains("image: app:1", first, StringComparison.Ordinal);
+        Assert.Contains("replicas: 3", first, StringComparison.Ordinal);
+    }
 }
