@@ -105,7 +105,16 @@ internal static class StackResolver
             TidegateSection = tidegate,
             Extension = extension,
             Values = merged,
-            Diagnostics = StackLoader.Sort(diagnostics),
+            Diagnostics = StackLoader.Sort(MaskSecrets(diagnostics, secrets.Where(merged.ContainsKey).Select(n => merged[n]))),
         };
+    }
+
+    // Messages quote offending values ("got '...'"); a secret that lands in a typed field must not leak that way.
+    private static IEnumerable<Diagnostic> MaskSecrets(List<Diagnostic> diagnostics, IEnumerable<string> secretValues)
+    {
+        var values = secretValues.Where(v => v.Length > 0).OrderByDescending(v => v.Length).ToList();
+        return values.Count == 0
+            ? diagnostics
+            : diagnostics.Select(d => d with { Message = values.Aggregate(d.Message, (m, v) => m.Replace(v, ComposeRenderer.Mask, StringComparison.Ordinal)) });
     }
 }

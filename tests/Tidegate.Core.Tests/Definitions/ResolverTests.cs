@@ -160,3 +160,18 @@ public sealed class EnvFileTests
         Assert.Equal(("services.web.env_file", 4, 15), (error.Path, error.Line, error.Column));
     }
 }
+
+public sealed class SecretDiagnosticsTests
+{
+    [Fact]
+    public void Resolve_SecretInATypedField_DoesNotLeakIntoMessages()
+    {
+        const string yaml = "x-tidegate:\n  variables:\n    PW:\n      type: secret\nservices:\n  web:\n    image: x\n    ports: [\"${PW}\"]\n";
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadText(yaml), VariableValues.FromDeployment(new Dictionary<string, string> { ["PW"] = "hunter2" }));
+
+        var error = Assert.Single(resolved.Diagnostics.Errors());
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("********", error.Message, StringComparison.Ordinal);
+    }
+}
