@@ -1,0 +1,149 @@
+using Tidegate.Core.Definitions.Compose;
+using Tidegate.Core.Definitions.Interpolation;
+using Tidegate.Core.Definitions.Variables;
+using Tidegate.Core.Definitions.Yaml;
+using static Tidegate.Core.Definitions.Yaml.YNodeExtensions;
+
+namespace Tidegate.Core.Definitions;
+
+/// <summary>Loads stack files: YAML with positions, include, extends, override files, x-tidegate,
+/// variable discovery and the typed checks. Never throws for a user's mistake.</summary>
+internal sealed class StackLoader : IStackReader
+{
+    public StackReadResult Read(string file, CancellationToken cancellationToken) => LoadFile(file, cancellationToken).ToReadResult();
+
+    public static StackTemplate LoadFile(string path, CancellationToken cancellationToken = default) => LoadFiles([path], cancellationToken);
+
+    /// <summary>Loads several files merged in order (later files override, 13-merge.md).</summary>
+    public static StackTemplate LoadFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        if (paths.Count == 0)
+        {
+            throw new ArgumentException("at least one file is needed", nameof(paths));
+        }
+
+        var diagnostics = new List<Diagnostic>();
+        YNode? merged = null;
+        var ok = true;
+        foreach (var path in paths)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var tree = new ComposeFileLoader(diagnostics, cancellationToken).Load(Path.GetFullPath(path), path, []);
+            if (tree is null)
+            {
+                ok = false;
+                continue;
+            }
+
+            merged = merged is null ? tree : ComposeMerger.Merge(merged, tree, "");
+        }
+
+        return Build(paths[0], ok ? merged : null, diagnostics);
+    }
+
+    /// <summary>Loads YAML text; relative include and extends paths resolve against the file name's directory.</summary>
+    public static StackTemplate LoadText(string text, string fileName = "compose.yaml", CancellationToken cancellationToken = default)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var tree = new ComposeFileLoader(diagnostics, cancellationToken).LoadFromText(text, fileName, []);
+        return Build(fileName, tree, diagnostics);
+    }
+
+    private static StackTemplate Build(string file, YNode? tree, List<Diagnostic> diagnostics)
+    {
+        try
+        {
+            return BuildTemplate(file, tree, diagnostics);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Last line of defence: a file must never surface as a stack trace.
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", "the file could not be processed: " + ex.Message));
+            return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };
+        }
+    }
+
+    private static StackTemplate BuildTemplate(string file, YNode? tree, List<Diagnostic> diagnostics)
+    {
+        if (tree is null)
+        {
+            return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };
+        }
+
+        var ctx = new ParseContext(diagnostics, file);
+        var extension = TidegateExtensionParser.Parse((tree as YMap)?["x-tidegate"], ctx);
+        var positions = new Dictionary<string, Mark>(StringComparer.Ordinal);
+        if ((tree as YMap)?["x-tidegate"] is YMap xt && xt["variables"] is YMap vars)
+        {
+            foreach (var e in vars.Entries)
+            {
+                positions[e.Key.Value] = e.Key.Mark;
+            }
+        }
+
+        var syntax = new List<Diagnostic>();
+        var references = TreeInterpolator.FindReferences(tree, syntax);
+        var declared = extension.Metadata.Variables;
+        var variables = declared.Concat(Discover(references, declared)).ToList();
+        var metadata = extension.Metadata with
+        {
+            Variables = variables,
+            StackName = extension.Metadata.StackName ?? extension.Metadata.ProductId ?? DirectoryName(file),
+        };
+        var loadDiagnostics = diagnostics.ToList();
+
+        // Check everything that does not depend on values: interpolate with defaults only and leave
+        // values that wait for a variable unchecked.
+        var defaults = VariableValues.None.Merge(declared);
+        var all = new List<Diagnostic>(diagnostics);
+        var lenient = TreeInterpolator.Interpolate(tree, name => defaults.TryGetValue(name, out var v) ? v : null, InterpolationMode.Lenient, all);
+        var previewCtx = new ParseContext(all, file);
+        var preview = ComposeParser.Parse(lenient, previewCtx);
+        ComposeValidator.Validate(preview, previewCtx, file);
+
+        return new StackTemplate
+        {
+            File = file,
+            Tree = tree,
+            Metadata = metadata,
+            Extension = extension,
+            VariablePositions = positions,
+            Preview = preview,
+            LoadDiagnostics = loadDiagnostics,
+            Diagnostics = Sort(all),
+        };
+    }
+
+    private static string? DirectoryName(string file)
+    {
+        var dir = Path.GetDirectoryName(file);
+        return string.IsNullOrEmpty(dir) ? null : Path.GetFileName(Path.GetFullPath(dir));
+    }
+
+    internal static List<Diagnostic> Sort(IEnumerable<Diagnostic> diagnostics)
+        => diagnostics.Distinct()
+            .OrderBy(d => d.File, StringComparer.Ordinal).ThenBy(d => d.Line).ThenBy(d => d.Column).ThenBy(d => d.Path, StringComparer.Ordinal)
+            .ToList();
+
+    private static IEnumerable<VariableDefinition> Discover(List<VariableReference> references, IReadOnlyList<VariableDefinition> declared)
+    {
+        var known = declared.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        var order = declared.Count;
+        foreach (var group in references.Where(r => !known.Contains(r.Name)).GroupBy(r => r.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var withDefault = group.FirstOrDefault(r => r.Default is not null);
+            var mustHave = group.Any(r => r.Operator is SubstitutionOperator.ErrorIfUnset or SubstitutionOperator.ErrorIfUnsetOrEmpty);
+            var bare = group.Any(r => r.Operator == SubstitutionOperator.None);
+            yield return new VariableDefinition
+            {
+                Name = group.Key,
+                Declared = false,
+                Default = withDefault?.Default,
+                Required = mustHave || (bare && withDefault is null),
+                Description = group.Select(r => r.ErrorMessage).FirstOrDefault(m => !string.IsNullOrEmpty(m)),
+                Order = ++order,
+            };
+        }
+    }
+}
