@@ -61,7 +61,8 @@ public sealed record StackMetadata
 {
     public string? ProductId { get; init; }
     public string? ProductName { get; init; }
-    /// <summary>The stack's name inside its product (defaults to the file's directory or product id).</summary>
+    /// <summary>The stack's name inside its product as written in the file; null when absent (the catalog
+    /// then derives it from the source layout).</summary>
     public string? StackName { get; init; }
     public string? Description { get; init; }
     /// <summary>SemVer 2.0 text as written; the catalog parses and orders it.</summary>

@@ -86,11 +86,8 @@ internal sealed class StackLoader : IStackReader
         var references = TreeInterpolator.FindReferences(tree, syntax);
         var declared = extension.Metadata.Variables;
         var variables = declared.Concat(Discover(references, declared)).ToList();
-        var metadata = extension.Metadata with
-        {
-            Variables = variables,
-            StackName = extension.Metadata.StackName ?? extension.Metadata.ProductId ?? DirectoryName(file),
-        };
+        // StackName stays as the file says (null when absent): the catalog derives it from its layout.
+        var metadata = extension.Metadata with { Variables = variables };
         var loadDiagnostics = diagnostics.ToList();
 
         // Check everything that does not depend on values: interpolate with defaults only and leave
@@ -113,12 +110,6 @@ internal sealed class StackLoader : IStackReader
             LoadDiagnostics = loadDiagnostics,
             Diagnostics = Sort(all),
         };
-    }
-
-    private static string? DirectoryName(string file)
-    {
-        var dir = Path.GetDirectoryName(file);
-        return string.IsNullOrEmpty(dir) ? null : Path.GetFileName(Path.GetFullPath(dir));
     }
 
     internal static List<Diagnostic> Sort(IEnumerable<Diagnostic> diagnostics)

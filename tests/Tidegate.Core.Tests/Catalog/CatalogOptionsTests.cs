@@ -1,3 +1,4 @@
+using Tidegate.Core.Definitions;
 using Tidegate.Core.Catalog;
 
 namespace Tidegate.Core.Tests.Catalog;
@@ -69,7 +70,7 @@ public sealed class CatalogOptionsTests
         Assert.Contains(errors, e => e.StartsWith("Catalog:GitTimeout must be positive", StringComparison.Ordinal));
         Assert.Contains("Catalog:CacheDirectory is required when a git source is configured.", errors);
         Assert.Contains("Catalog:Sources:1 ('a'): the id 'a' is used by another source.", errors);
-        var thrown = Assert.Throws<CatalogConfigurationException>(() => new StackCatalog(new XTidegateTestReader(), options, TimeProvider.System));
+        var thrown = Assert.Throws<CatalogConfigurationException>(() => new StackCatalog(new StackLoader(), options, TimeProvider.System));
         Assert.Equal(errors, thrown.Errors);
     }
 

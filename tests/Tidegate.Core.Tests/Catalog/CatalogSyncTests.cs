@@ -72,7 +72,7 @@ public sealed class CatalogSyncTests : IDisposable
         {
             _root.Write($"shop/1.0.{i}/compose.yml", Stacks.Compose());
         }
-        var reader = new GatedReader(new XTidegateTestReader());
+        var reader = new GatedReader(new StackLoader());
         var catalog = Stacks.Catalog(reader, new FakeTimeProvider(), new CatalogSourceOptions { Id = "local", Kind = "directory", Path = _root.Path });
 
         var syncs = Enumerable.Range(0, 4).Select(_ => Task.Run(() => catalog.SyncAsync("local", CancellationToken.None))).ToList();
@@ -93,7 +93,7 @@ public sealed class CatalogSyncTests : IDisposable
     {
         _root.Write("a/shop/1.0.0/compose.yml", Stacks.Compose());
         _root.Write("b/tool/2.0.0/compose.yml", Stacks.Compose());
-        var catalog = Stacks.Catalog(new XTidegateTestReader(), new FakeTimeProvider(),
+        var catalog = Stacks.Catalog(new StackLoader(), new FakeTimeProvider(),
             new CatalogSourceOptions { Id = "a", Kind = "directory", Path = _root.Combine("a") },
             new CatalogSourceOptions { Id = "b", Kind = "directory", Path = _root.Combine("b") });
 
@@ -107,7 +107,7 @@ public sealed class CatalogSyncTests : IDisposable
     public async Task AddAndRemoveSource_ChangeTheRegistry()
     {
         _root.Write("shop/1.0.0/compose.yml", Stacks.Compose());
-        var catalog = Stacks.Catalog(new XTidegateTestReader(), new FakeTimeProvider());
+        var catalog = Stacks.Catalog(new StackLoader(), new FakeTimeProvider());
 
         var added = catalog.AddSource(new CatalogSourceOptions { Id = "extra", Kind = "directory", Path = _root.Path });
         await catalog.SyncAsync("extra", CancellationToken.None);
@@ -156,7 +156,7 @@ public sealed class CatalogSyncTests : IDisposable
     {
         _root.Write("shop/1.0.0/compose.yml", Stacks.Compose());
         var time = new FakeTimeProvider();
-        var catalog = Stacks.Catalog(new XTidegateTestReader(), time,
+        var catalog = Stacks.Catalog(new StackLoader(), time,
             new CatalogSourceOptions { Id = "often", Kind = "directory", Path = _root.Path, SyncInterval = TimeSpan.FromMinutes(5) },
             new CatalogSourceOptions { Id = "manual", Kind = "directory", Path = _root.Path, SyncInterval = TimeSpan.Zero });
         var service = new CatalogSyncService(catalog, new CatalogOptions(), time);
@@ -193,7 +193,7 @@ public sealed class CatalogSyncTests : IDisposable
         _root.Write("shop/1.0.0/compose.yml", Stacks.Compose());
         _root.Write("shop/1.1.0/compose.yml", Stacks.Compose());
         using var cancel = new CancellationTokenSource();
-        var reader = new CancellingReader(new XTidegateTestReader());
+        var reader = new CancellingReader(new StackLoader());
         var catalog = Stacks.Catalog(reader, new FakeTimeProvider(), new CatalogSourceOptions { Id = "local", Kind = "directory", Path = _root.Path });
         await catalog.SyncAsync("local", CancellationToken.None);
 

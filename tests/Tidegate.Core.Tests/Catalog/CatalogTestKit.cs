@@ -1,3 +1,4 @@
+using Tidegate.Core.Definitions;
 using System.Diagnostics;
 using Tidegate.Core.Catalog;
 
@@ -52,7 +53,7 @@ internal static class Stacks
     }
 
     public static StackCatalog Catalog(string root, FakeTimeProvider? time = null, string sourceId = "local", TimeSpan? interval = null)
-        => Catalog(new XTidegateTestReader(), time ?? new FakeTimeProvider(), new CatalogSourceOptions { Id = sourceId, Kind = "directory", Path = root, SyncInterval = interval });
+        => Catalog(new StackLoader(), time ?? new FakeTimeProvider(), new CatalogSourceOptions { Id = sourceId, Kind = "directory", Path = root, SyncInterval = interval });
 
     public static StackCatalog Catalog(Tidegate.Core.Definitions.IStackReader reader, TimeProvider time, params CatalogSourceOptions[] sources)
     {

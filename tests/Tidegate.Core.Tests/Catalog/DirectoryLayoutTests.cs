@@ -175,7 +175,7 @@ public sealed class DirectoryLayoutTests : IDisposable
     {
         _root.Write("stacks/shop/1.0.0/compose.yml", Stacks.Compose());
         _root.Write("other/1.0.0/compose.yml", Stacks.Compose());
-        var catalog = Stacks.Catalog(new XTidegateTestReader(), new FakeTimeProvider(),
+        var catalog = Stacks.Catalog(new StackLoader(), new FakeTimeProvider(),
             new CatalogSourceOptions { Id = "local", Kind = "directory", Path = _root.Path, SubPath = "stacks" });
 
         await catalog.SyncAsync("local", CancellationToken.None);
@@ -210,7 +210,7 @@ public sealed class ThrowingReaderTests : IDisposable
 
     private sealed class ThrowingOn(string folder) : IStackReader
     {
-        private readonly XTidegateTestReader _inner = new();
+        private readonly StackLoader _inner = new();
 
         public StackReadResult Read(string file, CancellationToken cancellationToken)
             => file.Contains(folder, StringComparison.Ordinal) ? throw new NotSupportedException("reader exploded") : _inner.Read(file, cancellationToken);

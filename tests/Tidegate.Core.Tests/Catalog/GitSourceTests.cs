@@ -1,3 +1,4 @@
+using Tidegate.Core.Definitions;
 using System.Net;
 using System.Text;
 using Tidegate.Core.Catalog;
@@ -16,7 +17,7 @@ public sealed class GitSourceTests : IDisposable
     {
         var options = new CatalogOptions { CacheDirectory = _temp.Combine("cache"), GitExecutable = gitExecutable ?? "git" };
         options.Sources.Add(source);
-        return new StackCatalog(new XTidegateTestReader(), options, new FakeTimeProvider());
+        return new StackCatalog(new StackLoader(), options, new FakeTimeProvider());
     }
 
     [Fact]
