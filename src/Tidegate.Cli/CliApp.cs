@@ -10,6 +10,8 @@ internal static class CliApp
     {
         var root = new RootCommand("Tidegate: safe deployments and upgrades of Docker stacks.");
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(StackFileCommands.CreateConfig());
+        root.Subcommands.Add(StackFileCommands.CreateValidate());
         return root;
     }
 

@@ -1,19 +1,11 @@
 using Tidegate.Core.Catalog;
+using Tidegate.TestKit;
 
 namespace Tidegate.Core.Tests.Catalog;
 
 public sealed class DemoCatalogTests
 {
-    public static string DemoCatalogPath()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Tidegate.slnx")))
-        {
-            directory = directory.Parent;
-        }
-        Assert.NotNull(directory);
-        return Path.Combine(directory.FullName, "demo", "catalog");
-    }
+    public static string DemoCatalogPath() => RepositoryPaths.DemoCatalog;
 
     [Fact]
     public async Task DemoCatalog_LoadsTheExpectedProductsAndVersions()

@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Text.Json;
+using Tidegate.Core.Catalog;
+using Tidegate.Core.Definitions;
+using Tidegate.Core.Definitions.Compose;
+
+namespace Tidegate.Cli.Commands;
+
+/// <summary>The offline stack commands: <c>tidegate validate</c> and <c>tidegate config</c>. They need no
+/// server: a stack is a file, or a stack id looked up in a local catalog directory.</summary>
+internal static class StackFileCommands
+{
+    private const int ExitOk = 0;
+    private const int ExitInvalid = 1;
+    private const int ExitUsage = 2;
+
+    public static Command CreateValidate()
+    {
+        var files = new Argument<string[]>("file") { Description = "Stack file(s); several are merged in order like docker compose -f.", Arity = ArgumentArity.OneOrMore };
+        var output = OutputOption();
+        var command = new Command("validate", "Check stack files and print every error and warning with file, line, column and key path.") { files, output };
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var paths = parseResult.GetValue(files)!;
+            var missing = paths.Where(p => !File.Exists(p)).ToList();
+            if (missing.Count > 0)
+            {
+                return Task.FromResult(Usage($"no such file: {string.Join(", ", missing)}"));
+            }
+
+            var diagnostics = StackCommands.Validate(paths, cancellationToken);
+            if (parseResult.GetValue(output) == "json")
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(new { valid = !diagnostics.HasErrors(), diagnostics = diagnostics.Select(ToJson) }, CliJson.Options));
+            }
+            else
+            {
+                foreach (var d in diagnostics)
+                {
+                    Console.Out.WriteLine(d.ToString());
+                }
+                var errors = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
+                var warnings = diagnostics.Count - errors;
+                Console.Out.WriteLine(errors == 0 ? $"valid ({warnings} warning(s))" : $"invalid: {errors} error(s), {warnings} warning(s)");
+            }
+            return Task.FromResult(diagnostics.HasErrors() ? ExitInvalid : ExitOk);
+        });
+        return command;
+    }
+
+    public static Command CreateConfig()
+    {
+        var target = new Argument<string[]>("file-or-stack-id")
+        {
+            Description = "Stack file(s) merged in order, or one stack id source:product:stack[@version] from --catalog-dir.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var vars = new Option<string[]>("--var") { Description = "A variable value NAME=VALUE (repeatable); wins over --env-file.", AllowMultipleArgumentsPerToken = false };
+        var envFiles = new Option<string[]>("--env-file") { Description = "A .env file with values (repeatable; later files win)." };
+        var catalogDir = new Option<string?>("--catalog-dir") { Description = "Local catalog directory for stack ids (default: TIDEGATE_CATALOG_DIR)." };
+        var reveal = new Option<bool>("--reveal-secrets") { Description = "Print secret variable values instead of masking them." };
+        var command = new Command("config", "Print the fully resolved stack as YAML, deterministically (like docker compose config).")
+        {
+            target, vars, envFiles, catalogDir, reveal,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var errors = new List<string>();
+            var values = StackCommands.ParseVariableArguments(parseResult.GetValue(vars) ?? [], errors);
+            if (errors.Count > 0)
+            {
+                return Usage(string.Join(Environment.NewLine, errors));
+            }
+
+            var targets = parseResult.GetValue(target)!;
+            var (files, problem) = await ResolveTargetAsync(targets, parseResult.GetValue(catalogDir), cancellationToken);
+            if (files is null)
+            {
+                return Usage(problem!);
+            }
+
+            var envs = parseResult.GetValue(envFiles) ?? [];
+            if (envs.FirstOrDefault(e => !File.Exists(e)) is { } missingEnv)
+            {
+                return Usage($"no such env file: {missingEnv}");
+            }
+
+            var result = StackCommands.Config(files, values, envs, new RenderOptions { RevealSecrets = parseResult.GetValue(reveal) }, cancellationToken);
+            foreach (var d in result.Diagnostics)
+            {
+                Console.Error.WriteLine(d.ToString());
+            }
+            if (!result.Success)
+            {
+                return ExitInvalid;
+            }
+            Console.Out.Write(result.Yaml);
+            return ExitOk;
+        });
+        return command;
+    }
+
+    /// <summary>Files as given, or the file of a catalog stack version (latest stable when no @version).</summary>
+    private static async Task<(IReadOnlyList<string>? Files, string? Problem)> ResolveTargetAsync(string[] targets, string? catalogDir, CancellationToken cancellationToken)
+    {
+        if (targets.All(File.Exists))
+        {
+            return (targets, null);
+        }
+        var text = targets[0];
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        var idText = at < 0 ? text : text[..at];
+        if (targets.Length != 1 || !StackId.TryParse(idText, out var id))
+        {
+            return (null, $"no such file: {string.Join(", ", targets.Where(t => !File.Exists(t)))} (nor a stack id source:product:stack[@version])");
+        }
+
+        var dir = catalogDir ?? Environment.GetEnvironmentVariable("TIDEGATE_CATALOG_DIR");
+        if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
+        {
+            return (null, $"'{text}' is a stack id; give the catalog directory with --catalog-dir or TIDEGATE_CATALOG_DIR");
+        }
+
+        var options = new CatalogOptions();
+        options.Sources.Add(new CatalogSourceOptions { Id = id.Source, Kind = "directory", Path = dir });
+        var catalog = new StackCatalog(new StackLoader(), options, TimeProvider.System);
+        var sync = await catalog.SyncAsync(id.Source, cancellationToken);
+        if (!sync.Succeeded)
+        {
+            return (null, $"catalog '{dir}' could not be read: {sync.Error?.Message}");
+        }
+
+        var version = at < 0 ? catalog.GetLatest(idText, includePrerelease: false) : catalog.FindVersion(idText, text[(at + 1)..]);
+        return version is null
+            ? (null, at < 0 ? $"stack '{idText}' not found in {dir}" : $"version '{text[(at + 1)..]}' of '{idText}' not found in {dir}")
+            : ([version.FullPath], null);
+    }
+
+    private static Option<string> OutputOption() => new("--output", "-o")
+    {
+        Description = "Output format: text or json.",
+        DefaultValueFactory = _ => "text",
+    };
+
+    private static object ToJson(Diagnostic d) => new
+    {
+        severity = d.Severity == DiagnosticSeverity.Error ? "error" : "warning",
+        file = d.File,
+        line = d.Line,
+        column = d.Column,
+        path = d.Path,
+        message = d.Message,
+    };
+
+    private static int Usage(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return ExitUsage;
+    }
+}

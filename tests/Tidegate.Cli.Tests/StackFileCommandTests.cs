@@ -1,0 +1,136 @@
+using Tidegate.TestKit;
+
+namespace Tidegate.Cli.Tests;
+
+/// <summary>The offline commands, run as the real <c>tidegate</c> program: exit codes, stdout and stderr.</summary>
+public sealed class StackFileCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tidegate-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static async Task<ProcessResult> Tidegate(params string[] args)
+    {
+        // A generous bound so a hung child process fails the test instead of the run.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        return await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "tidegate.dll"), .. args], timeout.Token);
+    }
+
+    [Fact]
+    public async Task Validate_ValidDemoStack_ExitsZero()
+    {
+        var result = await Tidegate("validate", Path.Combine(RepositoryPaths.DemoCatalog, "demo-web", "2.0.0", "docker-compose.yml"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("valid (0 warning(s))", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_MalformedStack_PrintsEveryErrorWithPositionAndExitsOne()
+    {
+        var file = Write("bad.yml", "services:\n  web:\n    image: x\n    ports: [\"abc\"]\n    depends_on: [nope]\n");
+
+        var result = await Tidegate("validate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{file}:4:13: error: services.web.ports[0]:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{file}:5:18: error: services.web.depends_on.nope:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("invalid: 2 error(s)", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_JsonOutput_ListsDiagnostics()
+    {
+        var file = Write("bad.yml", "services:\n  web:\n    image: x\n    restart: sometimes\n");
+
+        var result = await Tidegate("validate", file, "--output", "json");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("\"valid\": false", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"path\": \"services.web.restart\"", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_MissingFile_IsAUsageError()
+    {
+        var result = await Tidegate("validate", Path.Combine(_dir, "nope.yml"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no such file", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_StackIdFromCatalog_RendersLatestWithVariables()
+    {
+        var result = await Tidegate("config", "demo:demo-web:web", "--catalog-dir", RepositoryPaths.DemoCatalog, "--var", "GREETING=hallo");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("image: tidegate-test/web:2.0.0", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("GREETING: hallo", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_MissingRequiredVariable_NamesItAndExitsOne()
+    {
+        var result = await Tidegate("config", "demo:demo-web:web@2.0.0", "--catalog-dir", RepositoryPaths.DemoCatalog);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("x-tidegate.variables.GREETING", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Config_OutputIsStable_RenderOfARenderEqualsTheRender()
+    {
+        var file = Write("stack.yml", """
+            x-tidegate:
+              variables:
+                DB_PASSWORD: { type: secret, default: s3cret }
+            services:
+              web:
+                image: tidegate-test/web:1.0.0
+                environment: [ "A=1", "PASSWORD=${DB_PASSWORD}" ]
+                ports: [ "127.0.0.1:18080:8080" ]
+                depends_on: [ db ]
+              db:
+                image: tidegate-test/worker:1.0.0
+            """);
+
+        var first = await Tidegate("config", file);
+        var second = await Tidegate("config", Write("rendered.yml", first.Stdout));
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(first.Stdout, second.Stdout);
+        Assert.DoesNotContain("s3cret", first.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_EnvFileAndVarPrecedence_VarWins()
+    {
+        var file = Write("stack.yml", "services:\n  web:\n    image: \"tidegate-test/web:${TAG:-1.0.0}\"\n    environment:\n      MODE: ${MODE}\n");
+        var env = Write("values.env", "TAG=1.1.0\nMODE=from-env-file\n");
+
+        var result = await Tidegate("config", file, "--env-file", env, "--var", "MODE=from-var");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("image: tidegate-test/web:1.1.0", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("MODE: from-var", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_UnknownStackId_IsAUsageErrorNamingIt()
+    {
+        var result = await Tidegate("config", "demo:nope:web", "--catalog-dir", RepositoryPaths.DemoCatalog);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'demo:nope:web' not found", result.Stderr, StringComparison.Ordinal);
+    }
+}
