@@ -34,13 +34,20 @@ internal sealed class AuditMiddleware(RequestDelegate next, ILogger<AuditMiddlew
             return;
         }
         var reason = await ReadReasonAsync(context.Request);
+        var recorded = 0;
+        // Recorded as the response starts, so the entry exists before the client sees the answer; the
+        // finally covers requests whose response never starts (client gone, server error before headers).
+        context.Response.OnStarting(() => Interlocked.Exchange(ref recorded, 1) == 0 ? RecordAsync(context, store, reason) : Task.CompletedTask);
         try
         {
             await next(context);
         }
         finally
         {
-            await RecordAsync(context, store, reason);
+            if (Interlocked.Exchange(ref recorded, 1) == 0)
+            {
+                await RecordAsync(context, store, reason);
+            }
         }
     }
 

@@ -31,7 +31,8 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next)
         var user = context.User;
         if (user.Identity?.IsAuthenticated == true)
         {
-            if (user.IsScoped() && !await IsWithinScopeAsync(context, user, store))
+            var anonymous = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null;
+            if (user.IsScoped() && !anonymous && !await IsWithinScopeAsync(context, user, store))
             {
                 await AuthProblems.WriteAsync(context, ProblemTypes.Forbidden, "This API token is scoped to another environment or deployment.");
                 return;
