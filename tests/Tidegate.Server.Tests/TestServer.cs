@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,7 +69,11 @@ internal sealed class Seed
     public static async Task<Seed> CreateAsync(TidegateFactory factory)
     {
         factory.CreateClient().Dispose(); // starts the server, which opens the store
-        var store = factory.Store;
+        return await CreateAsync(factory.Store);
+    }
+
+    public static async Task<Seed> CreateAsync(TidegateStore store)
+    {
         var ct = CancellationToken.None;
         var admin = await UserAsync(store, "admin", UserRole.Admin);
         var op = await UserAsync(store, "operator", UserRole.Operator);
@@ -102,4 +107,56 @@ internal static class HttpTestExtensions
 
     public static async Task<System.Text.Json.JsonElement> JsonAsync(this HttpResponseMessage response)
         => await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+}
+
+/// <summary>The server on a real loopback port (Kestrel on 127.0.0.1:0), for WebSocket, SSE and CLI tests.</summary>
+public sealed class RealServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _dataDirectory;
+
+    private RealServer(WebApplication app, string dataDirectory, Uri address)
+    {
+        _app = app;
+        _dataDirectory = dataDirectory;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    internal TidegateStore Store => Services.GetRequiredService<TidegateStore>();
+
+    public static async Task<RealServer> StartAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tidegate-tests", Guid.NewGuid().ToString("N"));
+        var app = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--DataDirectory", dir, "--Security:LoginPermitLimit", "1000"]);
+        await app.StartAsync();
+        return new RealServer(app, dir, new Uri(app.Urls.First()));
+    }
+
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
 }
