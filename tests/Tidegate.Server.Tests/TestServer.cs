@@ -10,7 +10,7 @@ using Tidegate.Server.Auth;
 namespace Tidegate.Server.Tests;
 
 /// <summary>The server over WebApplicationFactory with a real SQLite store in its own temp data directory.</summary>
-public sealed class TidegateFactory : WebApplicationFactory<Program>
+public sealed class TidegateFactory : WebApplicationFactory<ServerOptions> // any type of the server assembly: its entry point is used
 {
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "tidegate-tests", Guid.NewGuid().ToString("N"));
 
