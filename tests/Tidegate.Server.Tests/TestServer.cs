@@ -18,12 +18,25 @@ public sealed class TidegateFactory : WebApplicationFactory<ServerOptions> // an
 
     public int MaxFailedLogins { get; init; } = 5;
 
+    public string? DemoCatalog { get; private set; }
+
+    /// <summary>Registers the repository's demo/catalog as source "demo" (call before the first client).</summary>
+    public TidegateFactory WithDemoCatalog()
+    {
+        DemoCatalog = CatalogApiTests.DemoCatalog;
+        return this;
+    }
+
     internal TidegateStore Store => Services.GetRequiredService<TidegateStore>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("DataDirectory", DataDirectory);
         builder.UseSetting("Security:LoginPermitLimit", LoginPermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (DemoCatalog is not null)
+        {
+            builder.UseSetting("DemoCatalog", DemoCatalog);
+        }
         builder.UseSetting("Security:MaxFailedLogins", MaxFailedLogins.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

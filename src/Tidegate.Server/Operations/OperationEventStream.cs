@@ -19,6 +19,19 @@ internal static class OperationEventStream
     public static async Task<IResult> StreamAsync(string operationId, HttpContext context, ClaimsPrincipal user, TidegateStore store,
         ProgressPublisher publisher, IOptions<JsonOptions> json, TimeProvider time, CancellationToken ct)
     {
+        try
+        {
+            return await StreamCoreAsync(operationId, context, user, store, publisher, json, time, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Results.Empty; // the client went away
+        }
+    }
+
+    private static async Task<IResult> StreamCoreAsync(string operationId, HttpContext context, ClaimsPrincipal user, TidegateStore store,
+        ProgressPublisher publisher, IOptions<JsonOptions> json, TimeProvider time, CancellationToken ct)
+    {
         if (await OperationsApi.FindVisibleAsync(operationId, user, store, ct) is null)
         {
             return Problems.NotFound("Operation", operationId);
