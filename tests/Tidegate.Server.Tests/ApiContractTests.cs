@@ -34,6 +34,17 @@ public sealed class ApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnknownRoute_Is404ProblemWithTheStableType()
+    {
+        using var client = _factory.WithToken(_seed.ViewerToken);
+
+        using var response = await client.GetAsync("/api/no-such-thing");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("https://tidegate.dev/problems/not-found", (await response.JsonAsync()).GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task InvalidFields_Are400ProblemWithFieldErrors()
     {
         using var client = _factory.WithToken(_seed.AdminToken);

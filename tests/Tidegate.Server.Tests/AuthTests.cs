@@ -145,6 +145,24 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EnvironmentScopedToken_ReachesItsEnvironmentAndItsDeployments_Only()
+    {
+        var other = (await _factory.Store.Environments.CreateAsync(new NewEnvironment("staging", "tcp://10.0.0.2:2376"), default)).ValueOrThrow();
+        var issued = await _factory.Store.ApiTokens.IssueAsync(new NewApiToken(_seed.Operator.Id, "env-ci", ScopeEnvironmentId: _seed.Environment.Id), default);
+        using var client = _factory.WithToken(issued.Token);
+
+        using var own = await client.GetAsync($"/api/environments/{_seed.Environment.Id}");
+        using var foreign = await client.GetAsync($"/api/environments/{other.Id}");
+        using var deploymentInside = await client.GetAsync($"/api/deployments/{_seed.Deployment.Id}/operation-mode/history");
+        using var seedRouteElsewhere = await client.GetAsync($"/api/environments/{other.Id}/deployments/{_seed.Deployment.Id}/rollback");
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deploymentInside.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, seedRouteElsewhere.StatusCode);
+    }
+
+    [Fact]
     public async Task TokenEndpoint_WithPassword_IssuesAWorkingToken()
     {
         using var client = _factory.Anonymous();

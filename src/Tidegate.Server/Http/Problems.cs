@@ -66,3 +66,29 @@ internal sealed class FieldErrors
 
     public ValidationProblem ToProblem() => Problems.Invalid(_errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
 }
+
+/// <summary>Gives framework-made problems (unknown route, wrong method) the same stable types as ours.</summary>
+internal static class StableProblemTypes
+{
+    private static readonly ProblemType[] Defaults =
+    [
+        ProblemTypes.BadRequest, ProblemTypes.Unauthenticated, ProblemTypes.Forbidden, ProblemTypes.NotFound, ProblemTypes.Conflict,
+        ProblemTypes.RateLimited, ProblemTypes.Internal, ProblemTypes.EngineNotWired, ProblemTypes.Unavailable,
+        new("https://tidegate.dev/problems/method-not-allowed", "The method is not allowed on this resource.", 405),
+    ];
+
+    public static void Apply(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Type is not null && problem.Type.StartsWith("https://tidegate.dev/", StringComparison.Ordinal))
+        {
+            return;
+        }
+        if (Defaults.FirstOrDefault(t => t.Status == problem.Status) is { } type)
+        {
+            problem.Type = type.Uri;
+            problem.Title = type.Title;
+            problem.Detail ??= type.Status == 404 ? $"Nothing is at {context.HttpContext.Request.Path}." : null;
+        }
+    }
+}
