@@ -18,7 +18,7 @@ public sealed class CliTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RealServer.StartAsync();
+        _server = await RealServer.StartAsync("--DemoCatalog", CatalogApiTests.DemoCatalog);
         _seed = await Seed.CreateAsync(_server.Store);
     }
 
@@ -165,6 +165,31 @@ public sealed class CliTests : IAsyncLifetime
         Assert.StartsWith("error: The request is not valid.", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.Trim().StartsWith("password:", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Trim().StartsWith("role:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CatalogAndEnv_ReadCommands_PrintTablesAndJson()
+    {
+        await LoginAsync();
+
+        var sync = await RunAsync("", "catalog", "sync");
+        var versions = await RunAsync("", "catalog", "versions", "demo:demo-web:web");
+        var variables = await RunAsync("", "catalog", "versions", "demo:demo-web:web", "2.0.0", "-o", "json");
+        var added = await RunAsync("", "env", "add", "edge", "--docker-endpoint", "tcp://10.1.1.1:2376");
+        var envs = await RunAsync("", "env", "list", "--output", "json");
+        var test = await RunAsync("", "env", "test", _seed.Environment.Id);
+
+        Assert.Equal(0, sync.Code);
+        Assert.Contains("demo", sync.Out, StringComparison.Ordinal);
+        Assert.Equal(0, versions.Code);
+        Assert.Contains("2.0.0", versions.Out, StringComparison.Ordinal);
+        Assert.Contains("VERSION", versions.Out, StringComparison.Ordinal);
+        Assert.Equal(0, variables.Code);
+        Assert.Contains("GREETING", variables.Out, StringComparison.Ordinal);
+        Assert.Equal(0, added.Code);
+        Assert.Equal(2, JsonDocument.Parse(envs.Out).RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(ExitCodes.OperationFailed, test.Code);
+        Assert.Contains("engine", test.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -141,10 +141,10 @@ public sealed class RealServer : IAsyncDisposable
 
     internal TidegateStore Store => Services.GetRequiredService<TidegateStore>();
 
-    public static async Task<RealServer> StartAsync()
+    public static async Task<RealServer> StartAsync(params string[] extraArgs)
     {
         var dir = Path.Combine(Path.GetTempPath(), "tidegate-tests", Guid.NewGuid().ToString("N"));
-        var app = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--DataDirectory", dir, "--Security:LoginPermitLimit", "1000"]);
+        var app = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--DataDirectory", dir, "--Security:LoginPermitLimit", "1000", .. extraArgs]);
         await app.StartAsync();
         return new RealServer(app, dir, new Uri(app.Urls.First()));
     }
