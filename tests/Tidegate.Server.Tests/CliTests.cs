@@ -148,7 +148,7 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Usage, usage.Code);
         Assert.Equal(ExitCodes.Unreachable, unreachable.Code);
         Assert.Equal(ExitCodes.NotFound, notFound.Code);
-        Assert.StartsWith("error: The resource does not exist.: Operation 'missing' does not exist.", notFound.Error, StringComparison.Ordinal);
+        Assert.StartsWith("error: Operation 'missing' does not exist.", notFound.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.NotAuthenticated, forbidden.Code);
         Assert.Equal(ExitCodes.NotAuthenticated, badPassword.Code);
     }

@@ -95,7 +95,8 @@ internal sealed class ApiClient : IDisposable
             var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
             var title = problem.TryGetProperty("title", out var t) ? t.GetString() : null;
             var detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
-            message = string.Join(": ", new[] { title, detail }.Where(s => !string.IsNullOrEmpty(s) && s != "One or more fields are not valid."));
+            // The detail is written for a human; the generic validation detail adds nothing to the title.
+            message = !string.IsNullOrEmpty(detail) && detail != "One or more fields are not valid." ? detail : title ?? message;
             if (problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
             {
                 foreach (var field in errors.EnumerateObject())
