@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Spectre.Console;
 using Tidegate.Cli.Client;
 
 namespace Tidegate.Cli.Commands;
@@ -45,11 +46,35 @@ internal static class OpsCommand
 
         var watchId = new Argument<string>("operation-id");
         var watch = new Command("watch", "Follow an operation's progress until it ends.") { watchId };
-        watch.SetAction(io, (parse, ct) => WatchAsync(io, parse, parse.GetValue(watchId)!, ct));
+        watch.SetAction(io, async (parse, ct) =>
+        {
+            var id = parse.GetValue(watchId)!;
+            if (!io.Interactive || CliCommand.IsJson(parse))
+            {
+                return await WatchAsync(io, id, (kind, e) => Print(io, parse, kind, e), ct);
+            }
+            // On a terminal: a live progress bar with phase and service counter, then the outcome line.
+            var last = "";
+            var code = await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
+            {
+                var bar = progress.AddTask($"operation {id}", maxValue: 100);
+                return await WatchAsync(io, id, (kind, e) =>
+                {
+                    last = Describe(kind, e);
+                    if (Text(e, "percentComplete") is { } p && double.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var percent))
+                    {
+                        bar.Value = percent;
+                    }
+                    bar.Description = Markup.Escape(last);
+                }, ct);
+            });
+            io.Out.WriteLine(last);
+            return code;
+        });
         return new Command("ops", "Operations: list, show and watch.") { list, show, watch };
     }
 
-    private static async Task<int> WatchAsync(CliIO io, ParseResult parse, string operationId, CancellationToken ct)
+    private static async Task<int> WatchAsync(CliIO io, string operationId, Action<string, JsonElement> onEvent, CancellationToken ct)
     {
         using var api = ApiClient.ForCurrentContext(io);
         string? lastId = null;
@@ -76,7 +101,7 @@ internal static class OpsCommand
                     }
                     lastId = id ?? lastId;
                     var payload = data.Length > 0 ? JsonDocument.Parse(data.ToString()).RootElement.Clone() : default;
-                    Print(io, parse, name, payload);
+                    onEvent(name, payload);
                     if (name is "completed")
                     {
                         return ExitCodes.Ok;
@@ -114,15 +139,21 @@ internal static class OpsCommand
             io.Out.WriteLine(JsonSerializer.Serialize(new { @event = kind, data = e }));
             return;
         }
+        io.Out.WriteLine(Describe(kind, e));
+    }
+
+    private static string Describe(string kind, JsonElement e)
+    {
         if (kind is "end")
         {
-            io.Out.WriteLine($"Operation already ended: {e.GetProperty("status").GetString()}");
-            return;
+            return $"Operation already ended: {Text(e, "status")}";
         }
-        string? Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : null;
-        var services = Text("servicesTotal") is { } total ? $" ({Text("servicesCompleted") ?? "0"}/{total} services)" : "";
-        var percent = Text("percentComplete") is { } p ? $"[{p,3}%] " : "       ";
+        var services = Text(e, "servicesTotal") is { } total ? $" ({Text(e, "servicesCompleted") ?? "0"}/{total} services)" : "";
+        var percent = Text(e, "percentComplete") is { } p ? $"[{p,3}%] " : "       ";
         var outcome = kind switch { "completed" => "Completed: ", "failed" => "FAILED: ", _ => "" };
-        io.Out.WriteLine($"{percent}{outcome}{Text("phase")}{(Text("message") is { } m ? " - " + m : "")}{services}");
+        return $"{percent}{outcome}{Text(e, "phase")}{(Text(e, "message") is { } m ? " - " + m : "")}{services}";
     }
+
+    private static string? Text(JsonElement e, string name)
+        => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : null;
 }
