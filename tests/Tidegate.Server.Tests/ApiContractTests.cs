@@ -194,6 +194,12 @@ public sealed class ApiContractTests : IAsyncLifetime
         Assert.Equal("https://tidegate.dev/problems/engine-not-wired", (await check.JsonAsync()).GetProperty("type").GetString());
         Assert.Equal(HttpStatusCode.NotImplemented, upgrade.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, wrongEnvironment.StatusCode);
+        var audit = await _factory.Store.AuditLog.QueryAsync(
+            new AuditQuery(Action: "POST /api/environments/{environmentId}/deployments/{deploymentId}/upgrade"), new Page(10, 0), default);
+        var entry = Assert.Single(audit.Items);
+        Assert.Equal(AuditResult.Failed, entry.Result);
+        Assert.Contains("\"status\":501", entry.Details, StringComparison.Ordinal);
+        Assert.Equal($"deploymentId={_seed.Deployment.Id};environmentId={_seed.Environment.Id}", entry.Target);
     }
 
     [Fact]

@@ -33,36 +33,46 @@ internal sealed class AuditMiddleware(RequestDelegate next, ILogger<AuditMiddlew
             await next(context);
             return;
         }
-        var reason = await ReadReasonAsync(context.Request);
-        var recorded = 0;
-        // Recorded as the response starts, so the entry exists before the client sees the answer; the
-        // finally covers requests whose response never starts (client gone, server error before headers).
-        context.Response.OnStarting(() => Interlocked.Exchange(ref recorded, 1) == 0 ? RecordAsync(context, store, reason) : Task.CompletedTask);
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            if (Interlocked.Exchange(ref recorded, 1) == 0)
-            {
-                await RecordAsync(context, store, reason);
-            }
-        }
-    }
-
-    private async Task RecordAsync(HttpContext context, TidegateStore store, string? reason)
-    {
+        // Taken now: the exception handler clears the endpoint and route values before it writes the problem.
         var endpoint = context.GetEndpoint();
         var pattern = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
-        var action = endpoint?.Metadata.GetMetadata<AuditActionMetadata>()?.Action ?? $"{context.Request.Method} {pattern}";
-        var actor = context.User.Identity?.IsAuthenticated == true
-            ? context.User.ActorName()
-            : context.Items[ActorItem] as string ?? "anonymous";
+        var action = endpoint?.Metadata.GetMetadata<AuditActionMetadata>()?.Action ?? $"{method} {pattern}";
         var target = string.Join(";", context.Request.RouteValues
             .Where(v => v.Value is string)
             .OrderBy(v => v.Key, StringComparer.Ordinal)
             .Select(v => $"{v.Key}={v.Value}"));
+        var reason = await ReadReasonAsync(context.Request);
+        var entry = new PendingEntry(action, target.Length == 0 ? null : target, reason);
+        var recorded = 0;
+        // Recorded as the response starts (also when the exception handler writes a problem), so the entry
+        // exists before the client sees the answer; the finally covers responses that never started.
+        context.Response.OnStarting(() => Interlocked.Exchange(ref recorded, 1) == 0 ? RecordAsync(context, store, entry) : Task.CompletedTask);
+        var failed = false;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            failed = true;
+            throw;
+        }
+        finally
+        {
+            if (!failed && Interlocked.Exchange(ref recorded, 1) == 0)
+            {
+                await RecordAsync(context, store, entry);
+            }
+        }
+    }
+
+    private sealed record PendingEntry(string Action, string? Target, string? Reason);
+
+    private async Task RecordAsync(HttpContext context, TidegateStore store, PendingEntry pending)
+    {
+        var actor = context.User.Identity?.IsAuthenticated == true
+            ? context.User.ActorName()
+            : context.Items[ActorItem] as string ?? "anonymous";
         var status = context.Response.StatusCode;
         var result = status switch
         {
@@ -74,12 +84,12 @@ internal sealed class AuditMiddleware(RequestDelegate next, ILogger<AuditMiddlew
         try
         {
             // Not the request's token: a client that disconnects must still leave its audit entry.
-            await store.AuditLog.AppendAsync(new NewAuditEntry(actor, action, target.Length == 0 ? null : target, result, reason,
+            await store.AuditLog.AppendAsync(new NewAuditEntry(actor, pending.Action, pending.Target, result, pending.Reason,
                 context.Connection.RemoteIpAddress?.ToString(), details), CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Hosting.Log.AuditFailed(logger, ex, action);
+            Hosting.Log.AuditFailed(logger, ex, pending.Action);
         }
     }
 

@@ -37,7 +37,8 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next)
                 await AuthProblems.WriteAsync(context, ProblemTypes.Forbidden, "This API token is scoped to another environment or deployment.");
                 return;
             }
-            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+            // Anonymous endpoints (login) need no token: there is no session yet to ride on.
+            if (!anonymous && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
                 && user.Identity.AuthenticationType == CookieAuthenticationDefaults.AuthenticationScheme
                 && !context.Request.Path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase))
             {
