@@ -30,6 +30,10 @@ public static class ServerHost
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddTidegateServer();
+        // Request-start lines carry the query string, where a hub client may put its access_token: keep them
+        // out of the log whatever the configured level.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var app = builder.Build();

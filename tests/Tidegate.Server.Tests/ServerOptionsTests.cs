@@ -69,4 +69,33 @@ public sealed class StartupTests
 
         Assert.Contains("TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task StoredCatalogSources_AreRegisteredAgainAfterARestart()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tidegate-tests", Guid.NewGuid().ToString("N"));
+        string[] args = ["--urls", "http://127.0.0.1:0", "--DataDirectory", dir];
+        await using (var first = ServerHost.Build(args))
+        {
+            await first.StartAsync();
+            var store = first.Services.GetRequiredService<Tidegate.Core.Store.TidegateStore>();
+            await store.CatalogSources.CreateAsync(new Tidegate.Core.Store.NewCatalogSource(
+                "extra", Tidegate.Core.Store.CatalogSourceKind.LocalDirectory, CatalogApiTests.DemoCatalog), default);
+            await store.CatalogSources.CreateAsync(new Tidegate.Core.Store.NewCatalogSource(
+                "tagged", Tidegate.Core.Store.CatalogSourceKind.Git, "https://git.example.invalid/stacks.git", "refs/tags/v1.2.0"), default);
+            await first.StopAsync();
+        }
+
+        await using var second = ServerHost.Build(args);
+        await second.StartAsync();
+        var catalog = second.Services.GetRequiredService<Tidegate.Core.Catalog.StackCatalog>();
+        var extra = catalog.FindSource("extra");
+        var tagged = catalog.FindSource("tagged");
+        await second.StopAsync();
+
+        Assert.NotNull(extra);
+        Assert.Equal(Tidegate.Core.Catalog.CatalogSourceKind.Directory, extra.Definition.Kind);
+        Assert.Equal("v1.2.0", tagged!.Definition.Tag);
+        Assert.Null(tagged.Definition.Branch);
+    }
 }

@@ -8,6 +8,9 @@ namespace Tidegate.Server.Catalog;
 /// Sources from configuration (and the demo catalog) live only in the catalog and cannot be removed here.</summary>
 internal sealed class CatalogSourceRegistry(StackCatalog catalog, TidegateStore store)
 {
+    // The store keeps one git ref; a tag is stored in its full form so it comes back as a tag.
+    private const string TagPrefix = "refs/tags/";
+
     private readonly HashSet<string> _configured = new(StringComparer.Ordinal);
 
     public bool IsConfigured(string id) => _configured.Contains(id);
@@ -56,7 +59,7 @@ internal sealed class CatalogSourceRegistry(StackCatalog catalog, TidegateStore 
         var credentials = string.IsNullOrEmpty(options.Username) ? null : options.Username + "\n" + options.Password;
         var saved = await store.CatalogSources.CreateAsync(new NewCatalogSource(
             definition.Id, definition.Kind is Tidegate.Core.Catalog.CatalogSourceKind.Git ? StoredKind.Git : StoredKind.LocalDirectory,
-            definition.Location, options.Branch ?? options.Tag, definition.SubPath, options.SyncInterval, credentials), ct);
+            definition.Location, options.Tag is { } tag ? TagPrefix + tag : options.Branch, definition.SubPath, options.SyncInterval, credentials), ct);
         if (saved is not SaveResult<CatalogSourceRecord>.Saved)
         {
             return null;
@@ -79,7 +82,8 @@ internal sealed class CatalogSourceRegistry(StackCatalog catalog, TidegateStore 
             Kind = record.Kind is StoredKind.Git ? "git" : "directory",
             Path = record.Kind is StoredKind.Git ? null : record.Location,
             Url = record.Kind is StoredKind.Git ? record.Location : null,
-            Branch = record.Kind is StoredKind.Git ? record.Ref : null,
+            Branch = record.Kind is StoredKind.Git && record.Ref?.StartsWith(TagPrefix, StringComparison.Ordinal) == false ? record.Ref : null,
+            Tag = record.Kind is StoredKind.Git && record.Ref?.StartsWith(TagPrefix, StringComparison.Ordinal) == true ? record.Ref[TagPrefix.Length..] : null,
             SubPath = record.SubPath,
             SyncInterval = record.SyncInterval,
             Username = parts is { Length: 2 } ? parts[0] : null,
