@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(CatalogCommand.Create(io));
         root.Subcommands.Add(EnvCommand.Create(io));
         root.Subcommands.Add(OpsCommand.Create(io));
+        root.Subcommands.Add(ModeCommand.Create(io));
         return root;
     }
 

@@ -193,6 +193,22 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mode_ChangesTheModeAndAnIllegalChangeExitsWithConflictNamingAllowedModes()
+    {
+        await LoginAsync("operator");
+
+        var toMaintenance = await RunAsync("", "mode", _seed.Deployment.Id, "Maintenance", "--reason", "backup window");
+        var illegal = await RunAsync("", "mode", _seed.Deployment.Id, "Failed");
+        var history = await RunAsync("", "mode", _seed.Deployment.Id, "-o", "json");
+
+        Assert.Equal(0, toMaintenance.Code);
+        Assert.Contains("Maintenance", toMaintenance.Out, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Conflict, illegal.Code);
+        Assert.Contains("allowed: Normal, Migrating, Stopped", illegal.Error, StringComparison.Ordinal);
+        Assert.Contains("backup window", history.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AdminCreate_Offline_CreatesAnAdminFromTheEnvironmentPassword()
     {
         var dir = Path.Combine(_home, "offline-data");
