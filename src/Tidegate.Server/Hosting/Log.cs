@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "Created the bootstrap admin {Username}")]
     public static partial void BootstrapAdmin(ILogger logger, string username);
+
+    [LoggerMessage(10, LogLevel.Warning, "A hub client did not take progress of operation {OperationId} in time; it can resubscribe to replay")]
+    public static partial void SlowHubClient(ILogger logger, string operationId);
 }

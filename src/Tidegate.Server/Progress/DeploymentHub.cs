@@ -8,6 +8,8 @@ namespace Tidegate.Server.Progress;
 /// for deployment subscriptions). Authentication: the cookie or an API token (header or access_token query).</summary>
 internal sealed class DeploymentHub(TidegateStore store, ProgressPublisher publisher) : Hub
 {
+    private static readonly TimeSpan ReplayTimeout = TimeSpan.FromSeconds(15);
+
     public static string SessionGroup(string sessionId) => "session:" + sessionId;
 
     public static string OperationGroup(string operationId) => "operation:" + operationId;
@@ -29,7 +31,11 @@ internal sealed class DeploymentHub(TidegateStore store, ProgressPublisher publi
 
     private async Task SubscribeAsync(string group, string? operationId, string? sessionId)
     {
-        var ct = Context.ConnectionAborted;
+        // The replay runs under the publisher's gate; a client too slow to take it is dropped rather than
+        // allowed to hold up every publisher.
+        using var replay = CancellationTokenSource.CreateLinkedTokenSource(Context.ConnectionAborted);
+        replay.CancelAfter(ReplayTimeout);
+        var ct = replay.Token;
         await publisher.Gate.WaitAsync(ct);
         try
         {

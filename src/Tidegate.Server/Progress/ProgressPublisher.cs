@@ -12,6 +12,8 @@ internal sealed class ProgressPublisher(TidegateStore store, IHubContext<Deploym
 {
     private readonly ConcurrentDictionary<Guid, Subscription> _streams = new();
 
+    public static readonly TimeSpan HubSendTimeout = TimeSpan.FromSeconds(5);
+
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public async Task<ProgressEventMessage> PublishAsync(ProgressUpdate update, CancellationToken ct)
@@ -33,7 +35,19 @@ internal sealed class ProgressPublisher(TidegateStore store, IHubContext<Deploym
             {
                 groups.Add(DeploymentHub.DeploymentGroup(deployment));
             }
-            await hub.Clients.Groups(groups).SendAsync(HubMethods.For(update.Kind), message, CancellationToken.None);
+            // A client that does not read must not stall the engine: the push gives up after a while (the
+            // event is stored, so a resubscribe replays it).
+            using (var push = new CancellationTokenSource(HubSendTimeout))
+            {
+                try
+                {
+                    await hub.Clients.Groups(groups).SendAsync(HubMethods.For(update.Kind), message, push.Token);
+                }
+                catch (OperationCanceledException) when (push.IsCancellationRequested)
+                {
+                    Hosting.Log.SlowHubClient(logger, update.OperationId);
+                }
+            }
             foreach (var stream in _streams.Values.Where(s => s.OperationId == update.OperationId))
             {
                 stream.Channel.Writer.TryWrite(message);
