@@ -68,6 +68,31 @@ public sealed class LiveProgressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hub_SubscribeToOperation_WithBearerHeader_ReplaysThatOperationOnly()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var op = await OperationAsync(null);
+        var other = await OperationAsync(null);
+        await Publisher.PublishAsync(new ProgressUpdate(other.Id, _seed.Deployment.Id, null, "Other", null), cts.Token);
+        await Publisher.PublishAsync(new ProgressUpdate(op.Id, _seed.Deployment.Id, null, "Failed here", "boom", Kind: ProgressEventKind.Failed), cts.Token);
+
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _seed.OperatorToken);
+        await socket.ConnectAsync(new UriBuilder(_server.Address) { Scheme = "ws", Path = "/hubs/deployment" }.Uri, cts.Token);
+        var hub = new HubReader(socket);
+        await hub.SendAsync("{\"protocol\":\"json\",\"version\":1}", cts.Token);
+        await hub.NextAsync(cts.Token);
+        await hub.SendAsync($"{{\"type\":1,\"invocationId\":\"7\",\"target\":\"SubscribeToOperation\",\"arguments\":[\"{op.Id}\"]}}", cts.Token);
+
+        var replayed = await hub.NextInvocationAsync(cts.Token);
+        var completion = await hub.NextOfTypeAsync(3, cts.Token);
+
+        Assert.Equal("DeploymentFailed", replayed.GetProperty("target").GetString());
+        Assert.Equal("Failed here", replayed.GetProperty("arguments")[0].GetProperty("phase").GetString());
+        Assert.Equal("7", completion.GetProperty("invocationId").GetString());
+    }
+
+    [Fact]
     public async Task Hub_WithoutToken_RefusesTheWebSocket()
     {
         using var socket = new ClientWebSocket();
