@@ -9,12 +9,40 @@ public sealed class ServerOptions
     /// <summary>Where the store, the secret key file and caches live. Relative paths are taken from the
     /// working directory.</summary>
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>A directory catalog registered as source <c>demo</c> (e.g. <c>demo/catalog</c>); none by default.</summary>
+    public string? DemoCatalog { get; set; }
+
+    /// <summary>First-start admin: used only when the store has no user at all (TIDEGATE_BOOTSTRAP_ADMIN_USER).</summary>
+    public string? BootstrapAdminUser { get; set; }
+
+    /// <summary>TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD; never logged.</summary>
+    public string? BootstrapAdminPassword { get; set; }
+
+    public SecurityOptions Security { get; set; } = new();
+}
+
+public sealed class SecurityOptions
+{
+    /// <summary>Failed logins in a row that lock an account.</summary>
+    public int MaxFailedLogins { get; set; } = 5;
+
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Login and token requests allowed per client IP and <see cref="LoginWindow"/>.</summary>
+    public int LoginPermitLimit { get; set; } = 10;
+
+    public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Sliding lifetime of the UI's login cookie.</summary>
+    public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromHours(8);
 }
 
 internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
 {
     public ValidateOptionsResult Validate(string? name, ServerOptions options)
     {
+        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             return ValidateOptionsResult.Fail("DataDirectory must not be empty (set TIDEGATE_DataDirectory or --data-dir).");
@@ -25,8 +53,33 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return ValidateOptionsResult.Fail($"DataDirectory '{options.DataDirectory}' cannot be created: {e.Message}");
+            errors.Add($"DataDirectory '{options.DataDirectory}' cannot be created: {e.Message}");
         }
-        return ValidateOptionsResult.Success;
+        if (options.DemoCatalog is { Length: > 0 } demo && !Directory.Exists(demo))
+        {
+            errors.Add($"DemoCatalog '{demo}' does not exist (set TIDEGATE_DemoCatalog or --catalog-dir to a catalog directory).");
+        }
+        if (string.IsNullOrEmpty(options.BootstrapAdminUser) != string.IsNullOrEmpty(options.BootstrapAdminPassword))
+        {
+            errors.Add("TIDEGATE_BOOTSTRAP_ADMIN_USER and TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD must be set together.");
+        }
+        if (options.BootstrapAdminPassword is { Length: > 0 and < Auth.PasswordPolicy.MinimumLength })
+        {
+            errors.Add($"TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD must have at least {Auth.PasswordPolicy.MinimumLength} characters.");
+        }
+        var s = options.Security;
+        if (s.MaxFailedLogins < 1)
+        {
+            errors.Add("Security:MaxFailedLogins must be at least 1.");
+        }
+        if (s.LockoutDuration <= TimeSpan.Zero || s.LoginWindow <= TimeSpan.Zero || s.CookieLifetime <= TimeSpan.Zero)
+        {
+            errors.Add("Security:LockoutDuration, LoginWindow and CookieLifetime must be positive durations (e.g. 00:15:00).");
+        }
+        if (s.LoginPermitLimit < 1)
+        {
+            errors.Add("Security:LoginPermitLimit must be at least 1.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

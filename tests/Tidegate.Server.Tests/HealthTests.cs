@@ -1,18 +1,34 @@
 using System.Net;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Tidegate.Server.Tests;
 
-public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HealthTests : IDisposable
 {
+    private readonly TidegateFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
     [Fact]
     public async Task Healthz_WithoutCredentials_AnswersOk()
     {
-        using var client = factory.CreateClient();
+        using var client = _factory.Anonymous();
 
         using var response = await client.GetAsync("/healthz");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("\"ok\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_WithoutCredentials_ReportsTheStoreReady()
+    {
+        using var client = _factory.Anonymous();
+
+        using var response = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        Assert.Contains(body.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store");
     }
 }

@@ -15,7 +15,8 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "http://127.0.0.1:8080",
         };
         var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (store, keys). Default: ./data or TIDEGATE_DataDirectory." };
-        var command = new Command("serve", "Run the Tidegate server (REST API, hub, web UI).") { urls, dataDir };
+        var catalogDir = new Option<string?>("--catalog-dir") { Description = "A directory catalog registered as source 'demo' (e.g. demo/catalog). Default: none or TIDEGATE_DemoCatalog." };
+        var command = new Command("serve", "Run the Tidegate server (REST API, hub, web UI).") { urls, dataDir, catalogDir };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var args = new List<string> { "--urls", parseResult.GetValue(urls)! };
@@ -23,6 +24,11 @@ internal static class ServeCommand
             {
                 args.Add("--DataDirectory");
                 args.Add(dir);
+            }
+            if (parseResult.GetValue(catalogDir) is { } catalog)
+            {
+                args.Add("--DemoCatalog");
+                args.Add(catalog);
             }
             var app = ServerHost.Build([.. args]);
             await app.StartAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Tidegate.Cli.Client;
 using Tidegate.Core.Catalog;
 using Tidegate.Core.Definitions;
 using Tidegate.Core.Definitions.Compose;
@@ -10,45 +11,40 @@ namespace Tidegate.Cli.Commands;
 /// server: a stack is a file, or a stack id looked up in a local catalog directory.</summary>
 internal static class StackFileCommands
 {
-    private const int ExitOk = 0;
-    private const int ExitInvalid = 1;
-    private const int ExitUsage = 2;
-
-    public static Command CreateValidate()
+    public static Command CreateValidate(CliIO io)
     {
         var files = new Argument<string[]>("file") { Description = "Stack file(s); several are merged in order like docker compose -f.", Arity = ArgumentArity.OneOrMore };
-        var output = OutputOption();
-        var command = new Command("validate", "Check stack files and print every error and warning with file, line, column and key path.") { files, output };
+        var command = new Command("validate", "Check stack files and print every error and warning with file, line, column and key path.") { files };
         command.SetAction((parseResult, cancellationToken) =>
         {
             var paths = parseResult.GetValue(files)!;
             var missing = paths.Where(p => !File.Exists(p)).ToList();
             if (missing.Count > 0)
             {
-                return Task.FromResult(Usage($"no such file: {string.Join(", ", missing)}"));
+                return Task.FromResult(Usage(io, $"no such file: {string.Join(", ", missing)}"));
             }
 
             var diagnostics = StackCommands.Validate(paths, cancellationToken);
-            if (parseResult.GetValue(output) == "json")
+            if (CliCommand.IsJson(parseResult))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(new { valid = !diagnostics.HasErrors(), diagnostics = diagnostics.Select(ToJson) }, CliJson.Options));
+                io.Out.WriteLine(JsonSerializer.Serialize(new { valid = !diagnostics.HasErrors(), diagnostics = diagnostics.Select(ToJson) }, CliCommand.Indented));
             }
             else
             {
                 foreach (var d in diagnostics)
                 {
-                    Console.Out.WriteLine(d.ToString());
+                    io.Out.WriteLine(d.ToString());
                 }
                 var errors = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
                 var warnings = diagnostics.Count - errors;
-                Console.Out.WriteLine(errors == 0 ? $"valid ({warnings} warning(s))" : $"invalid: {errors} error(s), {warnings} warning(s)");
+                io.Out.WriteLine(errors == 0 ? $"valid ({warnings} warning(s))" : $"invalid: {errors} error(s), {warnings} warning(s)");
             }
-            return Task.FromResult(diagnostics.HasErrors() ? ExitInvalid : ExitOk);
+            return Task.FromResult(diagnostics.HasErrors() ? ExitCodes.OperationFailed : ExitCodes.Ok);
         });
         return command;
     }
 
-    public static Command CreateConfig()
+    public static Command CreateConfig(CliIO io)
     {
         var target = new Argument<string[]>("file-or-stack-id")
         {
@@ -69,33 +65,33 @@ internal static class StackFileCommands
             var values = StackCommands.ParseVariableArguments(parseResult.GetValue(vars) ?? [], errors);
             if (errors.Count > 0)
             {
-                return Usage(string.Join(Environment.NewLine, errors));
+                return Usage(io, string.Join(Environment.NewLine, errors));
             }
 
             var targets = parseResult.GetValue(target)!;
             var (files, problem) = await ResolveTargetAsync(targets, parseResult.GetValue(catalogDir), cancellationToken);
             if (files is null)
             {
-                return Usage(problem!);
+                return Usage(io, problem!);
             }
 
             var envs = parseResult.GetValue(envFiles) ?? [];
             if (envs.FirstOrDefault(e => !File.Exists(e)) is { } missingEnv)
             {
-                return Usage($"no such env file: {missingEnv}");
+                return Usage(io, $"no such env file: {missingEnv}");
             }
 
             var result = StackCommands.Config(files, values, envs, new RenderOptions { RevealSecrets = parseResult.GetValue(reveal) }, cancellationToken);
             foreach (var d in result.Diagnostics)
             {
-                Console.Error.WriteLine(d.ToString());
+                io.Error.WriteLine(d.ToString());
             }
             if (!result.Success)
             {
-                return ExitInvalid;
+                return ExitCodes.OperationFailed;
             }
-            Console.Out.Write(result.Yaml);
-            return ExitOk;
+            io.Out.Write(result.Yaml);
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -136,12 +132,6 @@ internal static class StackFileCommands
             : ([version.FullPath], null);
     }
 
-    private static Option<string> OutputOption() => new("--output", "-o")
-    {
-        Description = "Output format: text or json.",
-        DefaultValueFactory = _ => "text",
-    };
-
     private static object ToJson(Diagnostic d) => new
     {
         severity = d.Severity == DiagnosticSeverity.Error ? "error" : "warning",
@@ -152,9 +142,9 @@ internal static class StackFileCommands
         message = d.Message,
     };
 
-    private static int Usage(string message)
+    private static int Usage(CliIO io, string message)
     {
-        Console.Error.WriteLine($"error: {message}");
-        return ExitUsage;
+        io.Error.WriteLine($"error: {message}");
+        return ExitCodes.Usage;
     }
 }

@@ -1,0 +1,39 @@
+namespace Tidegate.Server.Deployments;
+
+// The seeds' request and response shapes (seed 000 "Stack Upgrade & Rollback", seed 001 "Wartungsmodus"),
+// property names exactly as in the seed JSON (camelCase on the wire).
+
+/// <summary>GET .../upgrade/check.</summary>
+internal sealed record UpgradeCheckResponse(
+    bool Success,
+    bool UpgradeAvailable,
+    string? CurrentVersion,
+    string? LatestVersion,
+    string? LatestStackId,
+    IReadOnlyList<string> NewVariables,
+    IReadOnlyList<string> RemovedVariables,
+    bool CanUpgrade,
+    string? CannotUpgradeReason);
+
+/// <summary>POST .../upgrade.</summary>
+internal sealed record UpgradeRequest(string? StackId, IReadOnlyDictionary<string, string>? Variables, string? SessionId)
+{
+    public override string ToString() => $"UpgradeRequest {{ StackId = {StackId}, Variables = [{Variables?.Count ?? 0}], SessionId = {SessionId} }}";
+}
+
+/// <summary>GET .../rollback.</summary>
+internal sealed record RollbackInfoResponse(bool CanRollback, string? RollbackTargetVersion, string? SnapshotDescription, DateTimeOffset? SnapshotCreatedAt);
+
+/// <summary>POST .../rollback.</summary>
+internal sealed record RollbackRequest(string? SessionId);
+
+/// <summary>The answer to starting an upgrade or rollback: the operation to follow (hub or SSE).</summary>
+internal sealed record OperationStartedResponse(string OperationId, string? SessionId, string EventsUrl);
+
+/// <summary>PUT /api/deployments/{id}/operation-mode.</summary>
+internal sealed record OperationModeRequest(string? NewMode, string? Reason);
+
+internal sealed record OperationModeResponse(string DeploymentId, string PreviousMode, string NewMode, string? Reason, string ChangedBy,
+    DateTimeOffset ChangedAt, IReadOnlyList<string> AllowedNextModes);
+
+internal sealed record ModeChangeResponse(string Id, string From, string To, string? Reason, string ChangedBy, DateTimeOffset At);

@@ -1,0 +1,35 @@
+namespace Tidegate.Server.Hosting;
+
+/// <summary>The server's log messages (source-generated; never pass a secret).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Error, "Could not record the audit entry for {Action}")]
+    public static partial void AuditFailed(ILogger logger, Exception exception, string action);
+
+    [LoggerMessage(2, LogLevel.Warning, "Login refused for locked account {Username}")]
+    public static partial void LoginLocked(ILogger logger, string username);
+
+    [LoggerMessage(3, LogLevel.Warning, "Failed login for {Username} ({Count} in a row)")]
+    public static partial void LoginFailed(ILogger logger, string username, int? count);
+
+    [LoggerMessage(4, LogLevel.Warning, "Stored catalog source {SourceId} is not valid and is skipped: {Error}")]
+    public static partial void StoredSourceInvalid(ILogger logger, string sourceId, string error);
+
+    [LoggerMessage(5, LogLevel.Information, "Store opened in {DataDirectory} (secret key from {KeySource})")]
+    public static partial void StoreOpened(ILogger logger, string dataDirectory, string keySource);
+
+    [LoggerMessage(6, LogLevel.Error, "Unhandled error on {Method} {Path}")]
+    public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(7, LogLevel.Debug, "Progress {OperationId} {Phase} {Percent}")]
+    public static partial void Progress(ILogger logger, string operationId, string phase, int? percent);
+
+    [LoggerMessage(8, LogLevel.Warning, "No user exists yet. Create the first admin with 'tidegate admin create --username NAME' or set TIDEGATE_BOOTSTRAP_ADMIN_USER and TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD.")]
+    public static partial void NoUsers(ILogger logger);
+
+    [LoggerMessage(9, LogLevel.Information, "Created the bootstrap admin {Username}")]
+    public static partial void BootstrapAdmin(ILogger logger, string username);
+
+    [LoggerMessage(10, LogLevel.Warning, "A hub client did not take progress of operation {OperationId} in time; it can resubscribe to replay")]
+    public static partial void SlowHubClient(ILogger logger, string operationId);
+}

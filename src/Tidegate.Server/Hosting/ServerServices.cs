@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using Tidegate.Core.Catalog;
+using Tidegate.Core.Definitions;
+using Tidegate.Core.Store;
+using Tidegate.Server.Auth;
+using Tidegate.Server.Catalog;
+using Tidegate.Server.Deployments;
+using Tidegate.Server.Environments;
+using Tidegate.Server.Http;
+using Tidegate.Server.Progress;
+
+namespace Tidegate.Server.Hosting;
+
+internal static class ServerServices
+{
+    public static IServiceCollection AddTidegateServer(this IServiceCollection services)
+    {
+        services.TryAddTimeProvider();
+        services.AddSingleton<StoreHolder>();
+        services.AddSingleton(sp => sp.GetRequiredService<StoreHolder>().Store);
+        services.AddHostedService<StoreStartup>();
+        services.AddSingleton<IReadinessCheck, StoreReadinessCheck>();
+
+        // The catalog reads every stack file through the real loader (full parse and validation).
+        services.AddSingleton<IStackReader, StackLoader>();
+        services.AddSingleton(sp => CatalogConfiguration.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<ServerOptions>>().Value));
+        services.AddSingleton(sp => new StackCatalog(sp.GetRequiredService<IStackReader>(), sp.GetRequiredService<CatalogOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CatalogSyncService(sp.GetRequiredService<StackCatalog>(), sp.GetRequiredService<CatalogOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<CatalogSourceRegistry>();
+        services.AddHostedService<CatalogSyncHostedService>();
+
+        // Seams the deployment engine fills (see docs/api.md, "Engine seams").
+        services.AddSingleton<IDeploymentOperations, EngineNotWiredDeploymentOperations>();
+        services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
+        services.AddSingleton<IEnvironmentConnectionTester, EngineNotWiredConnectionTester>();
+        services.AddSingleton<ProgressPublisher>();
+        services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
+
+        services.AddSingleton<LoginService>();
+        services.AddTidegateAuth();
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(AuthApi.LoginRateLimit, context =>
+            {
+                var security = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.Security;
+                return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = security.LoginPermitLimit, Window = security.LoginWindow, QueueLimit = 0 });
+            });
+            o.OnRejected = (context, _) => new ValueTask(AuthProblems.WriteAsync(context.HttpContext, ProblemTypes.RateLimited,
+                "Too many login attempts from this address; wait a minute and try again."));
+        });
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = StableProblemTypes.Apply);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddOpenApi();
+        return services;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}
