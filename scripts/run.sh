@@ -16,4 +16,5 @@ DATA_DIR="${TIDEGATE_DATA_DIR:-$TIDEGATE_ROOT/data}"
 mkdir -p "$DATA_DIR"
 URLS="${TIDEGATE_URLS:-http://127.0.0.1:8080}"
 log "starting tidegate serve on $URLS (data: $DATA_DIR); Ctrl-C stops it"
-exec dotnet src/Tidegate.Cli/bin/Release/net10.0/tidegate.dll serve --urls "$URLS" --data-dir "$DATA_DIR"
+exec dotnet src/Tidegate.Cli/bin/Release/net10.0/tidegate.dll serve --urls "$URLS" --data-dir "$DATA_DIR" \
+  --catalog-dir "$TIDEGATE_ROOT/demo/catalog"
