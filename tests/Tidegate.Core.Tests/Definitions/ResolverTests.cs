@@ -159,6 +159,22 @@ public sealed class EnvFileTests
         var error = Assert.Single(resolved.Diagnostics.Errors());
         Assert.Equal(("services.web.env_file", 4, 15), (error.Path, error.Line, error.Column));
     }
+
+    [Fact]
+    public void Render_SecretInterpolatedInsideAnEnvFile_IsMasked()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("db.env", "DB_URL=postgres://u:${DB_PASSWORD}@db\n");
+        var file = dir.Write("compose.yaml", "x-tidegate:\n  variables:\n    DB_PASSWORD:\n      type: secret\nservices:\n  web:\n    image: x\n    env_file: db.env\n");
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadFile(file), VariableValues.FromDeployment(new Dictionary<string, string> { ["DB_PASSWORD"] = "hunter2" }));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        Assert.Equal("postgres://u:hunter2@db", resolved.Project!.Service("web")!.Environment["DB_URL"]);
+        var rendered = resolved.Render();
+        Assert.DoesNotContain("hunter2", rendered, StringComparison.Ordinal);
+        Assert.Contains("postgres://u:********@db", rendered, StringComparison.Ordinal);
+    }
 }
 
 public sealed class SecretDiagnosticsTests
