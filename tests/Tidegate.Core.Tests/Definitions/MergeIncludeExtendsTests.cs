@@ -4,6 +4,28 @@ namespace Tidegate.Core.Tests.Definitions;
 
 public sealed class MergeIncludeExtendsTests
 {
+    [Theory]
+    [InlineData("environment: [A=1]", "environment:", "services.web.environment", true)]
+    [InlineData("environment: [A=1]", "environment: oops", "services.web.environment", true)]
+    [InlineData("labels: [a=1]", "labels: \"oops\"", "services.web.labels", true)]
+    [InlineData("extra_hosts: [\"h=1.2.3.4\"]", "extra_hosts: h", "services.web.extra_hosts", true)]
+    [InlineData("environment: oops", "environment: [A=1]", "services.web.environment", false)]
+    [InlineData("depends_on: [db]", "depends_on: db", "services.web.depends_on", true)]
+    public void Merge_ListAgainstAScalar_ReportsAnErrorAtTheFieldInsteadOfThrowing(string baseField, string overrideField, string path, bool inOverride)
+    {
+        using var dir = new TempDirectory();
+        var baseFile = dir.Write("compose.yaml", $"services:\n  web:\n    image: x\n    {baseField}\n  db:\n    image: y\n");
+        var overrideFile = dir.Write("compose.override.yaml", $"services:\n  web:\n    {overrideField}\n");
+
+        var template = StackLoader.LoadFiles([baseFile, overrideFile]);
+
+        var errors = template.Diagnostics.Errors().ToList();
+        var error = Assert.Single(errors, e => e.Path == path);
+        Assert.Equal((inOverride ? overrideFile : baseFile, inOverride ? 3 : 4), (error.File, error.Line));
+        Assert.StartsWith("expected a ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(errors, e => e.Message.Contains("could not be processed", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Merge_OverrideFile_FollowsTheSpecificationRules()
     {
