@@ -172,6 +172,41 @@ public sealed class GitSourceTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task PlantedAskPassScript_IsReplaced_AndNeverRuns()
+    {
+        using var server = new BasicAuthRecorder();
+        var cache = Directory.CreateDirectory(_temp.Combine("cache"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+        var marker = _temp.Combine("planted-ran");
+        var planted = Path.Combine(cache, "git-askpass.sh");
+        File.WriteAllText(planted, $"#!/bin/sh\ntouch '{marker}'\necho stolen\n");
+        File.SetUnixFileMode(planted, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var catalog = Catalog(new CatalogSourceOptions { Id = "web", Kind = "git", Url = server.Url, Branch = "main", Username = "deploy", Password = Secret });
+
+        await catalog.SyncAsync("web", CancellationToken.None);
+
+        Assert.False(File.Exists(marker));
+        Assert.Contains($"Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes($"deploy:{Secret}"))}", server.AuthorizationHeaders);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(planted));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task CacheDirectoryWritableByOthers_IsRefused()
+    {
+        var (remote, _) = await Git.CreateRepository(_temp);
+        var cache = Directory.CreateDirectory(_temp.Combine("cache")).FullName;
+        File.SetUnixFileMode(cache, (UnixFileMode)Convert.ToInt32("777", 8));
+        var catalog = Catalog(new CatalogSourceOptions { Id = "repo", Kind = "git", Url = remote, Branch = "main" });
+
+        var result = await catalog.SyncAsync("repo", CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("writable by other users", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache));
+    }
+
+    [Fact]
     public async Task ConcurrentSyncsOfAGitSource_AllSucceed_AndServeTheNewestCommit()
     {
         var (remote, work) = await Git.CreateRepository(_temp);
