@@ -48,7 +48,7 @@ internal sealed partial class GitSourceFetcher(string cacheDirectory, GitCommand
             : "HEAD";
         // Shallow: the catalog needs one commit, not the history.
         await RunAsync(source,
-            ["--git-dir", repository, "fetch", "--quiet", "--depth", "1", "--no-tags", "--force", source.Location, $"+{remoteRef}:{FetchedRef}"],
+            ["--git-dir", repository, "fetch", "--quiet", "--depth", "1", "--no-tags", "--force", "--", source.Location, $"+{remoteRef}:{FetchedRef}"],
             environment, "fetch", cancellationToken);
         var commit = await OutputAsync(source, ["--git-dir", repository, "rev-parse", "--verify", $"{FetchedRef}^{{commit}}"], environment, cancellationToken);
 

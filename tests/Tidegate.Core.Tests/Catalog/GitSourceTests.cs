@@ -149,6 +149,7 @@ public sealed class GitSourceTests : IDisposable
         Assert.True(result.Succeeded, result.Error?.Message);
         var calls = await File.ReadAllTextAsync(log);
         Assert.Contains("[fetch]", calls, StringComparison.Ordinal);
+        Assert.Contains($"[--] [{remote}]", calls, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, calls, StringComparison.Ordinal);
         Assert.Contains("HAS_SECRET_ENV=yes", calls, StringComparison.Ordinal);
         var askPass = calls.Split('\n').First(l => l.StartsWith("ASKPASS=", StringComparison.Ordinal))["ASKPASS=".Length..];
