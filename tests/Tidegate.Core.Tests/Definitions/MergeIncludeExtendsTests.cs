@@ -5,6 +5,23 @@ namespace Tidegate.Core.Tests.Definitions;
 public sealed class MergeIncludeExtendsTests
 {
     [Theory]
+    [InlineData("[\"a:10.0.0.1\", \"b:10.0.0.2\"]", "[\"b:10.0.0.9\", \"c:10.0.0.3\"]", "a=10.0.0.1;b=10.0.0.9;c=10.0.0.3")]
+    [InlineData("[\"somehost:162.242.195.82\"]", "[\"v6:[::1]\"]", "somehost=162.242.195.82;v6=::1")]
+    [InlineData("[\"a=10.0.0.1\"]", "[\"a:10.0.0.2\"]", "a=10.0.0.2")]
+    [InlineData("{a: 10.0.0.1}", "[\"b:10.0.0.2\"]", "a=10.0.0.1;b=10.0.0.2")]
+    public void Merge_ExtraHostsInHostColonIpForm_KeepsEveryEntry(string baseHosts, string overrideHosts, string expected)
+    {
+        using var dir = new TempDirectory();
+        var baseFile = dir.Write("compose.yaml", $"services:\n  web:\n    image: x\n    extra_hosts: {baseHosts}\n");
+        var overrideFile = dir.Write("compose.override.yaml", $"services:\n  web:\n    extra_hosts: {overrideHosts}\n");
+
+        var template = StackLoader.LoadFiles([baseFile, overrideFile]);
+
+        Assert.Empty(template.Diagnostics.Errors());
+        Assert.Equal(expected, string.Join(";", template.Preview!.Service("web")!.ExtraHosts.Select(h => $"{h.Host}={h.Address}").Order(StringComparer.Ordinal)));
+    }
+
+    [Theory]
     [InlineData("environment: [A=1]", "environment:", "services.web.environment", true)]
     [InlineData("environment: [A=1]", "environment: oops", "services.web.environment", true)]
     [InlineData("labels: [a=1]", "labels: \"oops\"", "services.web.labels", true)]

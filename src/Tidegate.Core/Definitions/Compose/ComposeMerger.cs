@@ -40,12 +40,13 @@ internal static class ComposeMerger
 
         if (field is not null && KeyValueLists.Contains(field) && (baseNode is YSeq || over is YSeq))
         {
-            return MergeLists(Normalize(baseNode, '='), Normalize(over, '='), path, "a mapping or a list of KEY=VALUE strings", diagnostics);
+            Func<string, int> split = field == "extra_hosts" ? ExtraHostSeparator : item => item.IndexOf('=', StringComparison.Ordinal);
+            return MergeLists(Normalize(baseNode, split), Normalize(over, split), path, "a mapping or a list of KEY=VALUE strings", diagnostics);
         }
 
         if (field is not null && NameLists.Contains(field) && (baseNode is YSeq || over is YSeq))
         {
-            return MergeLists(Normalize(baseNode, null), Normalize(over, null), path, "a mapping or a list of names", diagnostics);
+            return MergeLists(Normalize(baseNode, _ => -1), Normalize(over, _ => -1), path, "a mapping or a list of names", diagnostics);
         }
 
         return (baseNode, over) switch
@@ -125,7 +126,14 @@ internal static class ComposeMerger
         return new YMap(b.Mark, entries);
     }
 
-    private static YNode Normalize(YNode node, char? separator)
+    // HOST=IP, or HOST:IP split at the first ':' so IPv6 addresses stay whole (as the service parser reads them).
+    private static int ExtraHostSeparator(string item)
+    {
+        var idx = item.IndexOf('=', StringComparison.Ordinal);
+        return idx >= 0 ? idx : item.IndexOf(':', StringComparison.Ordinal);
+    }
+
+    private static YNode Normalize(YNode node, Func<string, int> separatorIndex)
     {
         if (node is not YSeq seq)
         {
@@ -142,7 +150,7 @@ internal static class ComposeMerger
 
             string key = s.Value;
             YScalar value = new(s.Mark, "");
-            var idx = separator is null ? -1 : s.Value.IndexOf(separator.Value, StringComparison.Ordinal);
+            var idx = separatorIndex(s.Value);
             if (idx >= 0)
             {
                 key = s.Value[..idx];
