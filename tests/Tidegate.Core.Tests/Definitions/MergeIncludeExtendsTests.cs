@@ -4,6 +4,42 @@ namespace Tidegate.Core.Tests.Definitions;
 
 public sealed class MergeIncludeExtendsTests
 {
+    [Fact]
+    public void Resolve_OverrideWithAnInterpolatedPortForTheSameBinding_ReportsTheDuplicateHostPort()
+    {
+        using var dir = new TempDirectory();
+        var baseFile = dir.Write("compose.yaml", "services:\n  web:\n    image: x\n    ports: [\"8080:80\"]\n");
+        var overrideFile = dir.Write("compose.override.yaml", "services:\n  web:\n    ports: [\"${HOST_PORT:-8080}:80\"]\n");
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadFiles([baseFile, overrideFile]));
+
+        var error = Assert.Single(resolved.Diagnostics.Errors());
+        Assert.Equal("services.web.ports", error.Path);
+        Assert.Contains("host port 8080/tcp is published twice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[\"8080:80\", \"8080:81\"]", "", "host port 8080/tcp")]
+    [InlineData("[\"127.0.0.1:8080:80\"]", "  db:\n    image: y\n    ports: [\"127.0.0.1:8080:5432\"]\n", "host port 127.0.0.1:8080/tcp is published twice (also by service 'db')")]
+    [InlineData("[\"[::1]:53:53/udp\", \"::1:53:54/udp\"]", "", "host port [::1]:53/udp")]
+    public void Validate_DuplicateHostPorts_AreErrors(string ports, string more, string message)
+    {
+        var template = StackLoader.LoadText($"services:\n  web:\n    image: x\n    ports: {ports}\n{more}");
+
+        Assert.Contains(template.Diagnostics.Errors(), e => e.Path.EndsWith(".ports", StringComparison.Ordinal) && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("[\"8080:80\", \"8080:80/udp\"]")]
+    [InlineData("[\"127.0.0.1:8080:80\", \"127.0.0.2:8080:80\"]")]
+    [InlineData("[\"80\", \"80\"]")]
+    public void Validate_DistinctHostBindings_AreFine(string ports)
+    {
+        var template = StackLoader.LoadText($"services:\n  web:\n    image: x\n    ports: {ports}\n");
+
+        Assert.Empty(template.Diagnostics.Errors());
+    }
+
     [Theory]
     [InlineData("[\"a:10.0.0.1\", \"b:10.0.0.2\"]", "[\"b:10.0.0.9\", \"c:10.0.0.3\"]", "a=10.0.0.1;b=10.0.0.9;c=10.0.0.3")]
     [InlineData("[\"somehost:162.242.195.82\"]", "[\"v6:[::1]\"]", "somehost=162.242.195.82;v6=::1")]

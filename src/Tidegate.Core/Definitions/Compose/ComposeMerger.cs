@@ -6,6 +6,10 @@ namespace Tidegate.Core.Definitions.Compose;
 /// <summary>Merges Compose trees by the rules of 13-merge.md: mappings merge, sequences append,
 /// command/entrypoint/healthcheck.test replace, ports/volumes/secrets/configs merge by unique key,
 /// <c>!reset</c> removes and <c>!override</c> replaces.</summary>
+/// <remarks>12-interpolation.md interpolates each file before merging, but a template is kept
+/// uninterpolated until values are applied at resolve time (the variables come from every file's
+/// x-tidegate section and from deployment layers), so unique keys here may still hold <c>${...}</c>;
+/// ComposeValidator catches the duplicate host ports that can result.</remarks>
 internal static class ComposeMerger
 {
     private static readonly HashSet<string> Replaced = new(StringComparer.Ordinal) { "command", "entrypoint" };
