@@ -190,17 +190,24 @@ public sealed partial class DockerClient : IDisposable
     private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
         var value = await response.Content.ReadFromJsonAsync<T>(DockerJson.Options, cancellationToken);
-        return value ?? throw new DockerApiException(response.StatusCode, $"Docker API {method} {path} returned an empty body.");
+        return value ?? throw new DockerApiException(response.StatusCode, $"Docker API {method} {WithoutQuery(path)} returned an empty body.");
     }
 
     private static async Task<DockerApiException> ToApiExceptionAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         var message = DaemonMessage(body);
-        return new DockerApiException(response.StatusCode, $"Docker API {method} {path} failed with {(int)response.StatusCode} ({response.StatusCode}): {message}")
+        return new DockerApiException(response.StatusCode, $"Docker API {method} {WithoutQuery(path)} failed with {(int)response.StatusCode} ({response.StatusCode}): {message}")
         {
             DaemonMessage = message,
         };
+    }
+
+    // Queries can carry secrets (/build?buildargs=...), and exception messages end up in logs.
+    private static string WithoutQuery(string path)
+    {
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? path : path[..query];
     }
 
     /// <summary>The daemon's errors are {"message": "..."}; proxies in between may answer with plain text.</summary>

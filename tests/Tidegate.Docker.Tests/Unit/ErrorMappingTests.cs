@@ -34,6 +34,26 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
+    public async Task ImageBuild_WhenDaemonRejectsTheRequest_KeepsBuildArgsOutOfTheMessage()
+    {
+        await using var engine = new FakeEngine((_, _) => (500, """{"message":"dockerfile parse error"}"""));
+        using var client = engine.CreateClient();
+        var parameters = new Images.ImageBuildParameters { BuildArgs = new Dictionary<string, string> { ["NPM_TOKEN"] = "npm_s3cret" }, Tags = ["app:1"] };
+
+        var ex = await Assert.ThrowsAsync<DockerApiException>(async () =>
+        {
+            await foreach (var _ in client.ImageBuildAsync(new MemoryStream(), parameters))
+            {
+            }
+        });
+
+        Assert.Contains("npm_s3cret", string.Join("\n", engine.Requests), StringComparison.Ordinal);
+        Assert.DoesNotContain("npm_s3cret", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("buildargs", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("POST /build failed with 500", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ImagePull_WhenStreamCarriesErrorEvent_ThrowsNamingTheImage()
     {
         await using var engine = new FakeEngine((_, _) => (200, """
