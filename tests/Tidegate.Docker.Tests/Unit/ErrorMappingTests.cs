@@ -53,6 +53,23 @@ public sealed class ErrorMappingTests
         Assert.Contains("POST /build failed with 500", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("registry.example:5000/app", null, false, "POST /v1.41/images/registry.example:5000/app/push?tag=latest")]
+    [InlineData("registry.example:5000/app", "2.0", false, "POST /v1.41/images/registry.example:5000/app/push?tag=2.0")]
+    [InlineData("registry.example:5000/app", null, true, "POST /v1.41/images/registry.example:5000/app/push")]
+    [InlineData("registry.example:5000/app:1.0", null, false, "POST /v1.41/images/registry.example:5000/app:1.0/push")]
+    public async Task ImagePush_WithoutATag_PushesLatestUnlessAllTagsIsAsked(string name, string? tag, bool allTags, string expected)
+    {
+        await using var engine = new FakeEngine((_, _) => (200, """{"status":"done"}"""));
+        using var client = engine.CreateClient();
+
+        await foreach (var _ in client.ImagePushAsync(name, tag, allTags: allTags))
+        {
+        }
+
+        Assert.Contains(expected, engine.Requests);
+    }
+
     [Fact]
     public async Task ImagePull_WhenStreamCarriesErrorEvent_ThrowsNamingTheImage()
     {
