@@ -118,6 +118,48 @@ public sealed class ResolverTests
     }
 }
 
+public sealed class InterpolatedValueTypeTests
+{
+    [Theory]
+    [InlineData("null")]
+    [InlineData("~")]
+    [InlineData("Null")]
+    [InlineData("true")]
+    [InlineData("")]
+    public void Resolve_InterpolatedValueThatLooksLikeYamlNull_StaysAString(string value)
+    {
+        const string yaml = "services:\n  web:\n    image: x\n    environment:\n      MODE: ${MODE}\n    labels:\n      mode: ${MODE}\n";
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadText(yaml), VariableValues.FromDeployment(new Dictionary<string, string> { ["MODE"] = value }));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        var web = resolved.Project!.Service("web")!;
+        Assert.Equal(value, web.Environment["MODE"]);
+        Assert.Equal(value, web.Labels["mode"]);
+    }
+
+    [Fact]
+    public void Render_InterpolatedNull_IsTheString()
+    {
+        var resolved = StackResolver.Resolve(StackLoader.LoadText("services:\n  web:\n    image: x\n    environment:\n      MODE: ${MODE}\n"),
+            VariableValues.FromDeployment(new Dictionary<string, string> { ["MODE"] = "null" }));
+
+        Assert.Contains("MODE: \"null\"", resolved.Render(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("${FLAG}", "true", true)]
+    [InlineData("${FLAG}", "false", false)]
+    public void Resolve_InterpolatedBooleanInABooleanField_IsStillRead(string template, string value, bool expected)
+    {
+        var resolved = StackResolver.Resolve(StackLoader.LoadText($"services:\n  web:\n    image: x\n    privileged: {template}\n"),
+            VariableValues.FromDeployment(new Dictionary<string, string> { ["FLAG"] = value }));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        Assert.Equal(expected, resolved.Project!.Service("web")!.Privileged);
+    }
+}
+
 public sealed class EnvFileTests
 {
     [Fact]
