@@ -162,6 +162,11 @@ public sealed partial class DockerClient : IDisposable
             {
                 throw Unreachable(ex);
             }
+            catch (HttpRequestException ex) when (TransientConnectionFailure.IsConnectionLost(ex))
+            {
+                throw new DockerConnectionLostException(Endpoint.ToString(),
+                    $"Docker engine at {Endpoint}: connection lost during {method} {WithoutQuery(path)}, outcome unknown: {ex.Message}", ex);
+            }
         }
 
         if (response.IsSuccessStatusCode)

@@ -23,11 +23,17 @@ internal static class TransientConnectionFailure
             || (exception is HttpRequestException { InnerException: IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset } } });
     }
 
-    /// <summary>True when the failure means nothing answered at the endpoint (as opposed to an HTTP-level error).</summary>
+    /// <summary>True when the failure happened while connecting, so the request never reached the engine.</summary>
     public static bool IsUnreachable(Exception exception) => exception is HttpRequestException
     {
-        HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError
-            or HttpRequestError.NameResolutionError or HttpRequestError.ResponseEnded or HttpRequestError.Unknown,
+        HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError,
+    };
+
+    /// <summary>True when the connection failed after the request may have been sent: the outcome is unknown,
+    /// so callers must not assume a create or start did not happen.</summary>
+    public static bool IsConnectionLost(Exception exception) => exception is HttpRequestException
+    {
+        HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.Unknown,
     };
 
     private static bool IsConnectFailure(SocketError error) => error is SocketError.ConnectionRefused or SocketError.ConnectionReset
