@@ -158,7 +158,7 @@ public sealed partial class DockerClient : IDisposable
             {
                 await Task.Delay(_options.RetryDelay * Math.Pow(2, attempt), cancellationToken);
             }
-            catch (HttpRequestException ex) when (TransientConnectionFailure.IsUnreachable(ex))
+            catch (HttpRequestException ex) when (TransientConnectionFailure.IsUnreachable(method, ex))
             {
                 throw Unreachable(ex);
             }
