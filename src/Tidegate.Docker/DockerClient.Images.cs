@@ -24,10 +24,13 @@ public sealed partial class DockerClient
         }
     }
 
-    /// <summary>POST /images/{name}/push. <paramref name="name"/> includes the registry (host:port/repo).</summary>
-    public async IAsyncEnumerable<ProgressEvent> ImagePushAsync(string name, string? tag = null, RegistryAuth? auth = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>POST /images/{name}/push. <paramref name="name"/> includes the registry (host:port/repo).
+    /// Without a tag, "latest" is pushed unless <paramref name="allTags"/> asks for every local tag.</summary>
+    public async IAsyncEnumerable<ProgressEvent> ImagePushAsync(string name, string? tag = null, RegistryAuth? auth = null, bool allTags = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        // As with pull: the engine reads a missing tag as "every tag", which would publish tags nobody meant to.
+        tag ??= allTags || HasTagOrDigest(name) ? null : "latest";
         var query = new QueryBuilder().Add("tag", tag);
         var what = $"Push of {name}{(tag is null ? string.Empty : ":" + tag)}";
         // The daemon insists on the header for push, even for registries without auth.

@@ -158,9 +158,14 @@ public sealed partial class DockerClient : IDisposable
             {
                 await Task.Delay(_options.RetryDelay * Math.Pow(2, attempt), cancellationToken);
             }
-            catch (HttpRequestException ex) when (TransientConnectionFailure.IsUnreachable(ex))
+            catch (HttpRequestException ex) when (TransientConnectionFailure.IsUnreachable(method, ex))
             {
                 throw Unreachable(ex);
+            }
+            catch (HttpRequestException ex) when (TransientConnectionFailure.IsConnectionLost(ex))
+            {
+                throw new DockerConnectionLostException(Endpoint.ToString(),
+                    $"Docker engine at {Endpoint}: connection lost during {method} {WithoutQuery(path)}, outcome unknown: {ex.Message}", ex);
             }
         }
 
@@ -190,17 +195,24 @@ public sealed partial class DockerClient : IDisposable
     private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
         var value = await response.Content.ReadFromJsonAsync<T>(DockerJson.Options, cancellationToken);
-        return value ?? throw new DockerApiException(response.StatusCode, $"Docker API {method} {path} returned an empty body.");
+        return value ?? throw new DockerApiException(response.StatusCode, $"Docker API {method} {WithoutQuery(path)} returned an empty body.");
     }
 
     private static async Task<DockerApiException> ToApiExceptionAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         var message = DaemonMessage(body);
-        return new DockerApiException(response.StatusCode, $"Docker API {method} {path} failed with {(int)response.StatusCode} ({response.StatusCode}): {message}")
+        return new DockerApiException(response.StatusCode, $"Docker API {method} {WithoutQuery(path)} failed with {(int)response.StatusCode} ({response.StatusCode}): {message}")
         {
             DaemonMessage = message,
         };
+    }
+
+    // Queries can carry secrets (/build?buildargs=...), and exception messages end up in logs.
+    private static string WithoutQuery(string path)
+    {
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? path : path[..query];
     }
 
     /// <summary>The daemon's errors are {"message": "..."}; proxies in between may answer with plain text.</summary>

@@ -163,6 +163,12 @@ public sealed record DockerEndpoint
             {
                 throw new FormatException($"Docker endpoint '{text}' has an empty user name.");
             }
+
+            if (user.Contains(':', StringComparison.Ordinal))
+            {
+                // The part after ':' is a password; the message must not repeat the endpoint text.
+                throw new FormatException("Docker ssh endpoint must not contain a password (user:password@host); use an SSH key or agent.");
+            }
         }
 
         var (host, port) = SplitHostPort(text, rest);

@@ -19,5 +19,12 @@ public class DockerUnreachableException(string endpoint, string message, Excepti
     public string Endpoint { get; } = endpoint;
 }
 
+/// <summary>The connection broke after the request was sent: the engine may or may not have acted on it.</summary>
+public class DockerConnectionLostException(string endpoint, string message, Exception? innerException = null)
+    : Exception(message, innerException)
+{
+    public string Endpoint { get; } = endpoint;
+}
+
 /// <summary>The engine's API version is older than this client supports.</summary>
 public class DockerVersionException(string message) : Exception(message);

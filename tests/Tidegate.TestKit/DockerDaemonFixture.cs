@@ -12,7 +12,10 @@ namespace Tidegate.TestKit;
 public sealed class DockerDaemonFixture : IAsyncLifetime
 {
     /// <summary>The engine the tests use: DOCKER_HOST when set, else unix:///var/run/docker.sock.</summary>
-    public string Endpoint { get; } = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+    public string Endpoint { get; } = EngineEndpoint;
+
+    /// <summary>The same endpoint for helpers that run without the fixture (proxies in front of the engine).</summary>
+    public static string EngineEndpoint => Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
 
     public async Task InitializeAsync()
     {

@@ -36,60 +36,99 @@ public sealed class DockerTlsProxy : IAsyncDisposable
 
     public string RogueKeyFile => Path.Combine(Directory, "rogue-key.pem");
 
-    public static async Task<DockerTlsProxy> StartAsync(CancellationToken cancellationToken, string socketPath = "/var/run/docker.sock")
+    /// <summary>Starts the proxy in front of <see cref="DockerDaemonFixture.EngineEndpoint"/> (DOCKER_HOST or the default socket).</summary>
+    public static async Task<DockerTlsProxy> StartAsync(CancellationToken cancellationToken)
     {
+        var engine = DockerDaemonFixture.EngineEndpoint;
+        var target = engine.StartsWith("unix://", StringComparison.Ordinal)
+            ? "unix-connect:" + engine["unix://".Length..]
+            : "tcp-connect:" + new Uri(engine.Replace("tcp://", "http://", StringComparison.Ordinal)).Authority;
         var directory = System.IO.Directory.CreateTempSubdirectory("tidegate-tls-").FullName;
-        await CreateCertificatesAsync(directory, cancellationToken);
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            var port = FreePort.Next();
-            var info = new ProcessStartInfo("socat") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            info.ArgumentList.Add(
-                $"openssl-listen:{port},bind=127.0.0.1,reuseaddr,fork,cert={Path.Combine(directory, "server-cert.pem")},key={Path.Combine(directory, "server-key.pem")},cafile={Path.Combine(directory, "ca.pem")},verify=1");
-            info.ArgumentList.Add("unix-connect:" + socketPath);
-            var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start socat (install Debian's socat).");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var proxy = new DockerTlsProxy(directory, port, process);
-            try
+            await CreateCertificatesAsync(directory, cancellationToken);
+            for (var attempt = 0; ; attempt++)
             {
-                await Wait.UntilAsync(
-                    async ct =>
-                    {
-                        if (process.HasExited)
+                var port = FreePort.Next();
+                var info = new ProcessStartInfo("socat") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+                info.ArgumentList.Add(
+                    $"openssl-listen:{port},bind=127.0.0.1,reuseaddr,fork,cert={Path.Combine(directory, "server-cert.pem")},key={Path.Combine(directory, "server-key.pem")},cafile={Path.Combine(directory, "ca.pem")},verify=1");
+                info.ArgumentList.Add(target);
+                var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start socat (install Debian's socat).");
+                process.OutputDataReceived += (_, _) => { };
+                process.ErrorDataReceived += (_, _) => { };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                try
+                {
+                    await Wait.UntilAsync(
+                        async ct =>
                         {
-                            throw new InvalidOperationException($"socat exited with {process.ExitCode}");
-                        }
+                            if (process.HasExited)
+                            {
+                                throw new InvalidOperationException($"socat exited with {process.ExitCode}");
+                            }
 
-                        using var tcp = new TcpClient();
-                        await tcp.ConnectAsync("127.0.0.1", port, ct);
-                        return true;
-                    },
-                    $"socat to listen on 127.0.0.1:{port}",
-                    TimeSpan.FromSeconds(10),
-                    cancellationToken);
-                return proxy;
+                            using var tcp = new TcpClient();
+                            await tcp.ConnectAsync("127.0.0.1", port, ct);
+                            return true;
+                        },
+                        $"socat to listen on 127.0.0.1:{port}",
+                        TimeSpan.FromSeconds(10),
+                        cancellationToken);
+                    // Something else may have answered on the port (it was free a moment ago); only our socat counts.
+                    if (process.HasExited)
+                    {
+                        throw new InvalidOperationException($"socat exited with {process.ExitCode} after the port answered");
+                    }
+
+                    return new DockerTlsProxy(directory, port, process);
+                }
+                catch (Exception) when (attempt < 2 && process.HasExited)
+                {
+                    process.Dispose();
+                }
+                catch
+                {
+                    await StopAsync(process);
+                    throw;
+                }
             }
-            catch (TimeoutException) when (attempt < 2 && process.HasExited)
+        }
+        catch
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
             {
-                process.Dispose();
+                process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(timeout.Token);
             }
+        }
+        finally
+        {
+            process.Dispose();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(timeout.Token);
+            await StopAsync(_process);
         }
-
-        _process.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        finally
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 
     private static async Task CreateCertificatesAsync(string directory, CancellationToken cancellationToken)

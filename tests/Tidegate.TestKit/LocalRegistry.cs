@@ -59,11 +59,22 @@ public sealed class LocalRegistry : IAsyncDisposable
                 try
                 {
                     await registry.WaitUntilServingAsync(cancellationToken);
+                    // Another registry may have answered on the port (it was free a moment ago); only ours counts.
+                    if (process.HasExited)
+                    {
+                        throw new InvalidOperationException($"docker-registry exited with {process.ExitCode} after the port answered");
+                    }
+
                     return registry;
                 }
                 catch (InvalidOperationException) when (attempt < 3 && process.HasExited)
                 {
                     process.Dispose();
+                }
+                catch
+                {
+                    await StopAsync(process);
+                    throw;
                 }
             }
         }
@@ -97,16 +108,10 @@ public sealed class LocalRegistry : IAsyncDisposable
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(timeout.Token);
-            }
+            await StopAsync(_process);
         }
         finally
         {
-            _process.Dispose();
             try
             {
                 Directory.Delete(_directory, recursive: true);
@@ -114,6 +119,23 @@ public sealed class LocalRegistry : IAsyncDisposable
             catch (IOException)
             {
             }
+        }
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(timeout.Token);
+            }
+        }
+        finally
+        {
+            process.Dispose();
         }
     }
 

@@ -42,6 +42,19 @@ public sealed class LocalSshServer : IAsyncDisposable
     public static async Task<LocalSshServer> StartAsync(CancellationToken cancellationToken)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("tidegate-sshd-").FullName;
+        try
+        {
+            return await StartInAsync(directory, cancellationToken);
+        }
+        catch
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    private static async Task<LocalSshServer> StartInAsync(string directory, CancellationToken cancellationToken)
+    {
         string P(string name) => Path.Combine(directory, name);
         await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-f", P("host_key")], cancellationToken);
         await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-f", P("id_ed25519")], cancellationToken);
@@ -97,25 +110,52 @@ public sealed class LocalSshServer : IAsyncDisposable
                     $"sshd to listen on 127.0.0.1:{port}",
                     TimeSpan.FromSeconds(10),
                     cancellationToken);
+                // Something else may have answered on the port (it was free a moment ago); only our sshd counts.
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"sshd exited with {process.ExitCode} after the port answered");
+                }
+
                 return server;
             }
-            catch (TimeoutException) when (attempt < 2 && process.HasExited)
+            catch (Exception) when (attempt < 2 && process.HasExited)
             {
                 process.Dispose();
             }
+            catch
+            {
+                await StopAsync(process);
+                throw;
+            }
+        }
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(timeout.Token);
+            }
+        }
+        finally
+        {
+            process.Dispose();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(timeout.Token);
+            await StopAsync(_process);
         }
-
-        _process.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        finally
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 }

@@ -40,33 +40,61 @@ public sealed class TestResources : IAsyncDisposable
         return reference;
     }
 
+    /// <summary>Removes everything carrying the label. Every kind is attempted even when an earlier one
+    /// fails (a leftover container must not leave the volumes behind too); failures are thrown together.</summary>
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var ct = timeout.Token;
         var filter = "label=" + LabelFilter;
-        var containers = await DockerCli.LinesAsync(["ps", "-aq", "--filter", filter], ct);
-        if (containers.Count > 0)
+        var errors = new List<Exception>();
+
+        async Task Step(Func<Task> step)
         {
-            await DockerCli.TryRunAsync(["rm", "-f", "-v", .. containers], ct);
+            try
+            {
+                await step();
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
         }
 
-        var networks = await DockerCli.LinesAsync(["network", "ls", "-q", "--filter", filter], ct);
-        if (networks.Count > 0)
+        await Step(async () =>
         {
-            await DockerCli.TryRunAsync(["network", "rm", .. networks], ct);
+            var containers = await DockerCli.LinesAsync(["ps", "-aq", "--filter", filter], ct);
+            if (containers.Count > 0)
+            {
+                await DockerCli.TryRunAsync(["rm", "-f", "-v", .. containers], ct);
+            }
+        });
+        await Step(async () =>
+        {
+            var networks = await DockerCli.LinesAsync(["network", "ls", "-q", "--filter", filter], ct);
+            if (networks.Count > 0)
+            {
+                await DockerCli.TryRunAsync(["network", "rm", .. networks], ct);
+            }
+        });
+        await Step(async () =>
+        {
+            var volumes = await DockerCli.LinesAsync(["volume", "ls", "-q", "--filter", filter], ct);
+            if (volumes.Count > 0)
+            {
+                await DockerCli.TryRunAsync(["volume", "rm", "-f", .. volumes], ct);
+            }
+        });
+        var images = new List<string>(_images);
+        await Step(async () => images.InsertRange(0, (await DockerCli.LinesAsync(["images", "-q", "--filter", filter], ct)).Distinct()));
+        foreach (var image in images)
+        {
+            await Step(() => DockerCli.TryRunAsync(["rmi", "-f", image], ct));
         }
 
-        var volumes = await DockerCli.LinesAsync(["volume", "ls", "-q", "--filter", filter], ct);
-        if (volumes.Count > 0)
+        if (errors.Count > 0)
         {
-            await DockerCli.TryRunAsync(["volume", "rm", "-f", .. volumes], ct);
-        }
-
-        var images = await DockerCli.LinesAsync(["images", "-q", "--filter", filter], ct);
-        foreach (var image in images.Distinct().Concat(_images))
-        {
-            await DockerCli.TryRunAsync(["rmi", "-f", image], ct);
+            throw new AggregateException($"cleaning up test resources {LabelFilter} failed", errors);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Tidegate.Core.Catalog;
 
 /// <summary>The catalog section of the configuration. Bound from configuration, then
@@ -69,7 +71,7 @@ internal sealed class CatalogOptions
 }
 
 /// <summary>One source entry as written in configuration.</summary>
-internal sealed class CatalogSourceOptions
+internal sealed partial class CatalogSourceOptions
 {
     public string Id { get; set; } = "";
     /// <summary><c>directory</c> or <c>git</c>.</summary>
@@ -116,9 +118,9 @@ internal sealed class CatalogSourceOptions
             {
                 errors.Add("Url is required for a git source.");
             }
-            else if (HasPasswordInUrl(Url))
+            else if (UrlProblem(Url.Trim()) is { } problem)
             {
-                errors.Add("Url must not contain credentials; set Username and Password instead.");
+                errors.Add(problem);
             }
             if (Branch is not null && Tag is not null)
             {
@@ -176,8 +178,39 @@ internal sealed class CatalogSourceOptions
         _ => null,
     };
 
-    private static bool HasPasswordInUrl(string url)
-        => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal);
+    /// <summary>The URL lands in git's argument list, so only forms git treats as plain repository
+    /// locations pass; messages never quote the URL, which may hold a token.</summary>
+    private static string? UrlProblem(string url)
+    {
+        if (url.StartsWith('-'))
+        {
+            return "Url must not start with '-'.";
+        }
+        if (ScpLikeUrl().IsMatch(url))
+        {
+            return null;
+        }
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile && url.Contains("://", StringComparison.Ordinal))
+        {
+            return uri.Scheme switch
+            {
+                // A bare token as user name (https://TOKEN@host) would end up in git's argv and its error messages.
+                "https" or "http" when uri.UserInfo.Length > 0 => "Url must not contain credentials (a user name or token); set Username and Password instead.",
+                "ssh" when uri.UserInfo.Contains(':', StringComparison.Ordinal) => "Url must not contain credentials (a password); use an SSH key.",
+                "https" or "http" or "ssh" => null,
+                _ => $"Url scheme '{uri.Scheme}' is not supported: use https, http, ssh, file, user@host:path or a local path.",
+            };
+        }
+        if (url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) || System.IO.Path.IsPathRooted(url)
+            || url.StartsWith("./", StringComparison.Ordinal) || url.StartsWith("../", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return "Url must be an https, http, ssh or file URL, user@host:path or a local path.";
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!:)[^\s]+$")]
+    private static partial Regex ScpLikeUrl();
 
     // The subset of git-check-ref-format that matters here: the name lands in a refspec argument.
     private static bool IsRefName(string name)

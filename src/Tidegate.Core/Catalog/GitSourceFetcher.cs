@@ -26,10 +26,13 @@ internal sealed partial class GitSourceFetcher(string cacheDirectory, GitCommand
         esac
         """;
 
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     public string AskPassPath => Path.Combine(cacheDirectory, "git-askpass.sh");
 
     public async Task<GitCheckout> FetchAsync(CatalogSourceDefinition source, CancellationToken cancellationToken)
     {
+        EnsureCacheDirectory();
         var sourceDirectory = SourceCacheDirectory(source);
         var repository = Path.Combine(sourceDirectory, "repo.git");
         var environment = Environment(source);
@@ -45,7 +48,7 @@ internal sealed partial class GitSourceFetcher(string cacheDirectory, GitCommand
             : "HEAD";
         // Shallow: the catalog needs one commit, not the history.
         await RunAsync(source,
-            ["--git-dir", repository, "fetch", "--quiet", "--depth", "1", "--no-tags", "--force", source.Location, $"+{remoteRef}:{FetchedRef}"],
+            ["--git-dir", repository, "fetch", "--quiet", "--depth", "1", "--no-tags", "--force", "--", source.Location, $"+{remoteRef}:{FetchedRef}"],
             environment, "fetch", cancellationToken);
         var commit = await OutputAsync(source, ["--git-dir", repository, "rev-parse", "--verify", $"{FetchedRef}^{{commit}}"], environment, cancellationToken);
 
@@ -135,20 +138,60 @@ internal sealed partial class GitSourceFetcher(string cacheDirectory, GitCommand
         return environment;
     }
 
-    private void EnsureAskPassScript()
+    /// <summary>git executes the askpass script from this directory, so another user able to write
+    /// here could run code as us and read the secret.</summary>
+    private void EnsureCacheDirectory()
     {
-        if (File.Exists(AskPassPath))
+        if (OperatingSystem.IsWindows())
         {
+            Directory.CreateDirectory(cacheDirectory);
             return;
         }
-        Directory.CreateDirectory(cacheDirectory);
+        if (!Directory.Exists(cacheDirectory))
+        {
+            Directory.CreateDirectory(cacheDirectory, OwnerOnly);
+        }
+        if (new DirectoryInfo(cacheDirectory).LinkTarget is not null)
+        {
+            throw new CatalogSyncException($"the catalog cache directory '{cacheDirectory}' is a symbolic link; configure a real directory");
+        }
+        var mode = File.GetUnixFileMode(cacheDirectory);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new CatalogSyncException($"the catalog cache directory '{cacheDirectory}' is writable by other users; use a directory only this user can write");
+        }
+        try
+        {
+            // Only the owner (or root) may change a mode, so re-applying the current one proves ownership without a native stat.
+            File.SetUnixFileMode(cacheDirectory, mode);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new CatalogSyncException($"the catalog cache directory '{cacheDirectory}' is not owned by the current user");
+        }
+    }
+
+    // Written every time: a script that already exists may have been planted, so it is never trusted.
+    private void EnsureAskPassScript()
+    {
         var temporary = $"{AskPassPath}.{Guid.NewGuid():N}";
-        File.WriteAllText(temporary, AskPassScript.ReplaceLineEndings("\n") + "\n");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            options.UnixCreateMode = OwnerOnly;
         }
-        File.Move(temporary, AskPassPath, overwrite: true);
+        try
+        {
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(AskPassScript.ReplaceLineEndings("\n") + "\n"));
+            }
+            File.Move(temporary, AskPassPath, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     private async Task RunAsync(CatalogSourceDefinition source, string[] arguments, Dictionary<string, string> environment, string action, CancellationToken cancellationToken)

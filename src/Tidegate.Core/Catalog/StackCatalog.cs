@@ -22,13 +22,16 @@ internal sealed class StackCatalog
         _time = timeProvider;
         _scanner = new DirectorySourceScanner(reader);
         _git = new GitSourceFetcher(
-            string.IsNullOrWhiteSpace(options.CacheDirectory) ? Path.Combine(Path.GetTempPath(), "tidegate-catalog") : options.CacheDirectory,
+            string.IsNullOrWhiteSpace(options.CacheDirectory) ? DefaultCacheDirectory() : options.CacheDirectory,
             new GitCommandRunner(options.GitExecutable, options.GitTimeout));
         foreach (var definition in options.ToDefinitions())
         {
             _sources[definition.Id] = new SourceState(definition);
         }
     }
+
+    // Per user: a shared name in /tmp could be pre-created by someone else (the fetcher refuses such a directory).
+    private static string DefaultCacheDirectory() => Path.Combine(Path.GetTempPath(), $"tidegate-catalog-{Environment.UserName}");
 
     /// <summary>Raised after every sync attempt, successful or not (for live views and logs).</summary>
     public event EventHandler<SourceSyncedEventArgs>? SourceSynced;

@@ -26,17 +26,24 @@ internal sealed class StackLoader : IStackReader
         var diagnostics = new List<Diagnostic>();
         YNode? merged = null;
         var ok = true;
-        foreach (var path in paths)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var tree = new ComposeFileLoader(diagnostics, cancellationToken).Load(Path.GetFullPath(path), path, []);
-            if (tree is null)
+            foreach (var path in paths)
             {
-                ok = false;
-                continue;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var tree = new ComposeFileLoader(diagnostics, cancellationToken).Load(Path.GetFullPath(path), path, []);
+                if (tree is null)
+                {
+                    ok = false;
+                    continue;
+                }
 
-            merged = merged is null ? tree : ComposeMerger.Merge(merged, tree, "");
+                merged = merged is null ? tree : ComposeMerger.Merge(merged, tree, "", diagnostics);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Unprocessable(paths[0], diagnostics, ex);
         }
 
         return Build(paths[0], ok ? merged : null, diagnostics);
@@ -46,7 +53,16 @@ internal sealed class StackLoader : IStackReader
     public static StackTemplate LoadText(string text, string fileName = "compose.yaml", CancellationToken cancellationToken = default)
     {
         var diagnostics = new List<Diagnostic>();
-        var tree = new ComposeFileLoader(diagnostics, cancellationToken).LoadFromText(text, fileName, []);
+        YNode? tree;
+        try
+        {
+            tree = new ComposeFileLoader(diagnostics, cancellationToken).LoadFromText(text, fileName, []);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Unprocessable(fileName, diagnostics, ex);
+        }
+
         return Build(fileName, tree, diagnostics);
     }
 
@@ -58,10 +74,15 @@ internal sealed class StackLoader : IStackReader
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Last line of defence: a file must never surface as a stack trace.
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", "the file could not be processed: " + ex.Message));
-            return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };
+            return Unprocessable(file, diagnostics, ex);
         }
+    }
+
+    // Last line of defence: a file must never surface as a stack trace.
+    private static StackTemplate Unprocessable(string file, List<Diagnostic> diagnostics, Exception ex)
+    {
+        diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", "the file could not be processed: " + ex.Message));
+        return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };
     }
 
     private static StackTemplate BuildTemplate(string file, YNode? tree, List<Diagnostic> diagnostics)

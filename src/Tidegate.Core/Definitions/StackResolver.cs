@@ -88,11 +88,11 @@ internal static class StackResolver
         if (secrets.Count > 0)
         {
             // Resolving again with masks keeps secrets out of rendered output without guessing where they ended up.
-            var maskedTree = TreeInterpolator.Interpolate(template.Tree!,
-                name => secrets.Contains(name) && merged.ContainsKey(name) ? ComposeRenderer.Mask : merged.TryGetValue(name, out var v) ? v : null,
-                InterpolationMode.Strict, []);
+            Func<string, string?> maskedLookup = name => secrets.Contains(name) && merged.ContainsKey(name) ? ComposeRenderer.Mask : lookup(name);
+            var maskedTree = TreeInterpolator.Interpolate(template.Tree!, maskedLookup, InterpolationMode.Strict, []);
             var maskedCtx = new ParseContext([], template.File);
-            masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, lookup);
+            // env_files interpolate too, so they need the masking lookup as well or a secret inside one leaks.
+            masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, maskedLookup);
             tidegate = (maskedTree as YMap)?["x-tidegate"];
         }
 

@@ -104,7 +104,9 @@ internal sealed class DuplexProcessStream : Stream
             text = _stderr.ToString().Trim();
         }
 
-        return new IOException($"'{_process.StartInfo.FileName}' closed the connection: {(text.Length > 0 ? text : "no output")}");
+        var message = $"'{_process.StartInfo.FileName}' closed the connection: {(text.Length > 0 ? text : "no output")}";
+        // ssh exits with 255 for its own errors (refused, host key, authentication): the remote command never ran.
+        return _process.HasExited && _process.ExitCode == 255 ? new TransportNotEstablishedException(message) : new IOException(message);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -153,3 +155,6 @@ internal sealed class DuplexProcessStream : Stream
         base.Dispose(disposing);
     }
 }
+
+/// <summary>The transport under HTTP (an ssh session) was never set up, so no request reached the engine.</summary>
+internal sealed class TransportNotEstablishedException(string message) : IOException(message);

@@ -48,7 +48,13 @@ internal static class MultiplexedStreamReader
         var header = new byte[HeaderLength];
         while (await ReadExactlyOrEndAsync(stream, header, cancellationToken))
         {
-            var source = header[0] == 2 ? LogSource.Stderr : LogSource.Stdout;
+            var source = header[0] switch
+            {
+                0 or 1 => LogSource.Stdout,
+                // 3 is "systemerr": errors the daemon itself writes into the stream.
+                2 or 3 => LogSource.Stderr,
+                _ => throw new IOException($"The multiplexed stream has an unknown stream type {header[0]}."),
+            };
             var remaining = (int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
             while (remaining > 0)
             {

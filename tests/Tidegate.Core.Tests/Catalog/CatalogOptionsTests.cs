@@ -18,6 +18,16 @@ public sealed class CatalogOptionsTests
     [InlineData("x", "directory", "/srv", "https://h/r.git", null, null, null, "apply only to git sources")]
     [InlineData("x", "git", null, null, null, null, null, "Url is required for a git source.")]
     [InlineData("x", "git", null, "https://u:secret@h/r.git", null, null, null, "Url must not contain credentials")]
+    [InlineData("x", "git", null, "https://ghp_T0KEN@h/r.git", null, null, null, "Url must not contain credentials (a user name or token); set Username and Password instead.")]
+    [InlineData("x", "git", null, "http://ghp_T0KEN@h/r.git", null, null, null, "set Username and Password instead")]
+    [InlineData("x", "git", null, "ssh://git:pw@h/r.git", null, null, null, "Url must not contain credentials (a password)")]
+    [InlineData("x", "git", null, "ssh://git@h/r.git", null, null, null, null)]
+    [InlineData("x", "git", null, "file:///srv/stacks.git", null, null, null, null)]
+    [InlineData("x", "git", null, "/srv/stacks.git", null, null, null, null)]
+    [InlineData("x", "git", null, "ext::sh -c touch% /tmp/pwned", null, null, null, "Url must be an https, http, ssh or file URL")]
+    [InlineData("x", "git", null, "--upload-pack=touch /tmp/pwned", null, null, null, "Url must not start with '-'.")]
+    [InlineData("x", "git", null, "ftp://h/r.git", null, null, null, "Url scheme 'ftp' is not supported")]
+    [InlineData("x", "git", null, "stacks", null, null, null, "Url must be an https, http, ssh or file URL")]
     [InlineData("x", "git", null, "https://h/r.git", "main", "v1", null, "Set Branch or Tag, not both.")]
     [InlineData("x", "git", null, "https://h/r.git", "--upload-pack=evil", null, null, "is not a valid git ref name")]
     [InlineData("x", "git", null, "https://h/r.git", "a..b", null, null, "is not a valid git ref name")]
@@ -41,6 +51,7 @@ public sealed class CatalogOptionsTests
         else
         {
             Assert.Contains(errors, e => e.Contains(expectedError, StringComparison.Ordinal) && e.StartsWith("Catalog:Sources:0", StringComparison.Ordinal));
+            Assert.DoesNotContain(errors, e => e.Contains("T0KEN", StringComparison.Ordinal) || e.Contains("pw@", StringComparison.Ordinal));
         }
     }
 

@@ -171,6 +171,35 @@ public sealed class CatalogSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task PeriodicSync_WhileOneSourceIsStuck_KeepsSyncingTheOthers_AndDoesNotStartTheStuckOneAgain()
+    {
+        _root.Write("slow/shop/1.0.0/compose.yml", Stacks.Compose());
+        _root.Write("fast/tool/1.0.0/compose.yml", Stacks.Compose());
+        var time = new FakeTimeProvider();
+        var reader = new PathGatedReader(new StackLoader(), _root.Combine("slow"));
+        var catalog = Stacks.Catalog(reader, time,
+            new CatalogSourceOptions { Id = "slow", Kind = "directory", Path = _root.Combine("slow"), SyncInterval = TimeSpan.FromMinutes(1) },
+            new CatalogSourceOptions { Id = "fast", Kind = "directory", Path = _root.Combine("fast"), SyncInterval = TimeSpan.FromMinutes(1) });
+        var service = new CatalogSyncService(catalog, new CatalogOptions { SyncCheckPeriod = TimeSpan.FromMinutes(1) }, time);
+        var fastSyncs = new SyncWatcher(catalog, "fast");
+        using var stop = new CancellationTokenSource();
+
+        var loop = service.ExecuteAsync(stop.Token);
+        await fastSyncs.WaitForCount(1, Patience);
+        Assert.True(reader.GatedReadStarted.Wait(Patience));
+        for (var tick = 2; tick <= 4; tick++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await fastSyncs.WaitForCount(tick, Patience);
+        }
+
+        Assert.Equal(1, reader.GatedReads);
+        reader.Release();
+        await stop.CancelAsync();
+        await loop.WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task FailingSource_IsRetriedAtItsInterval()
     {
         var time = new FakeTimeProvider();
@@ -253,14 +282,41 @@ public sealed class CatalogSyncTests : IDisposable
         }
     }
 
+    /// <summary>Holds reads of files under one directory until released.</summary>
+    private sealed class PathGatedReader(IStackReader inner, string gatedDirectory) : IStackReader
+    {
+        private readonly ManualResetEventSlim _gate = new(false);
+        private int _gatedReads;
+
+        public ManualResetEventSlim GatedReadStarted { get; } = new(false);
+        public int GatedReads => Volatile.Read(ref _gatedReads);
+
+        public void Release() => _gate.Set();
+
+        public StackReadResult Read(string file, CancellationToken cancellationToken)
+        {
+            if (Path.GetFullPath(file).StartsWith(gatedDirectory, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _gatedReads);
+                GatedReadStarted.Set();
+                _gate.Wait(cancellationToken);
+            }
+            return inner.Read(file, cancellationToken);
+        }
+    }
+
     private sealed class SyncWatcher
     {
         private readonly Lock _lock = new();
         private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
         private int _count;
 
-        public SyncWatcher(StackCatalog catalog) => catalog.SourceSynced += (_, _) =>
+        public SyncWatcher(StackCatalog catalog, string? sourceId = null) => catalog.SourceSynced += (_, e) =>
         {
+            if (sourceId is not null && e.Result.SourceId != sourceId)
+            {
+                return;
+            }
             lock (_lock)
             {
                 _count++;

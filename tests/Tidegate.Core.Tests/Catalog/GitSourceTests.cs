@@ -149,6 +149,7 @@ public sealed class GitSourceTests : IDisposable
         Assert.True(result.Succeeded, result.Error?.Message);
         var calls = await File.ReadAllTextAsync(log);
         Assert.Contains("[fetch]", calls, StringComparison.Ordinal);
+        Assert.Contains($"[--] [{remote}]", calls, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, calls, StringComparison.Ordinal);
         Assert.Contains("HAS_SECRET_ENV=yes", calls, StringComparison.Ordinal);
         var askPass = calls.Split('\n').First(l => l.StartsWith("ASKPASS=", StringComparison.Ordinal))["ASKPASS=".Length..];
@@ -169,6 +170,41 @@ public sealed class GitSourceTests : IDisposable
         Assert.Contains($"Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes($"deploy:{Secret}"))}", server.AuthorizationHeaders);
         Assert.StartsWith("git could not fetch branch 'main' of http://127.0.0.1:", result.Error!.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task PlantedAskPassScript_IsReplaced_AndNeverRuns()
+    {
+        using var server = new BasicAuthRecorder();
+        var cache = Directory.CreateDirectory(_temp.Combine("cache"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+        var marker = _temp.Combine("planted-ran");
+        var planted = Path.Combine(cache, "git-askpass.sh");
+        File.WriteAllText(planted, $"#!/bin/sh\ntouch '{marker}'\necho stolen\n");
+        File.SetUnixFileMode(planted, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var catalog = Catalog(new CatalogSourceOptions { Id = "web", Kind = "git", Url = server.Url, Branch = "main", Username = "deploy", Password = Secret });
+
+        await catalog.SyncAsync("web", CancellationToken.None);
+
+        Assert.False(File.Exists(marker));
+        Assert.Contains($"Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes($"deploy:{Secret}"))}", server.AuthorizationHeaders);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(planted));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task CacheDirectoryWritableByOthers_IsRefused()
+    {
+        var (remote, _) = await Git.CreateRepository(_temp);
+        var cache = Directory.CreateDirectory(_temp.Combine("cache")).FullName;
+        File.SetUnixFileMode(cache, (UnixFileMode)Convert.ToInt32("777", 8));
+        var catalog = Catalog(new CatalogSourceOptions { Id = "repo", Kind = "git", Url = remote, Branch = "main" });
+
+        var result = await catalog.SyncAsync("repo", CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("writable by other users", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache));
     }
 
     [Fact]

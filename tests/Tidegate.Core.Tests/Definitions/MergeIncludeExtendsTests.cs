@@ -5,6 +5,81 @@ namespace Tidegate.Core.Tests.Definitions;
 public sealed class MergeIncludeExtendsTests
 {
     [Fact]
+    public void Resolve_OverrideWithAnInterpolatedPortForTheSameBinding_ReportsTheDuplicateHostPort()
+    {
+        using var dir = new TempDirectory();
+        var baseFile = dir.Write("compose.yaml", "services:\n  web:\n    image: x\n    ports: [\"8080:80\"]\n");
+        var overrideFile = dir.Write("compose.override.yaml", "services:\n  web:\n    ports: [\"${HOST_PORT:-8080}:80\"]\n");
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadFiles([baseFile, overrideFile]));
+
+        var error = Assert.Single(resolved.Diagnostics.Errors());
+        Assert.Equal("services.web.ports", error.Path);
+        Assert.Contains("host port 8080/tcp is published twice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[\"8080:80\", \"8080:81\"]", "", "host port 8080/tcp")]
+    [InlineData("[\"127.0.0.1:8080:80\"]", "  db:\n    image: y\n    ports: [\"127.0.0.1:8080:5432\"]\n", "host port 127.0.0.1:8080/tcp is published twice (also by service 'db')")]
+    [InlineData("[\"[::1]:53:53/udp\", \"::1:53:54/udp\"]", "", "host port [::1]:53/udp")]
+    public void Validate_DuplicateHostPorts_AreErrors(string ports, string more, string message)
+    {
+        var template = StackLoader.LoadText($"services:\n  web:\n    image: x\n    ports: {ports}\n{more}");
+
+        Assert.Contains(template.Diagnostics.Errors(), e => e.Path.EndsWith(".ports", StringComparison.Ordinal) && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("[\"8080:80\", \"8080:80/udp\"]")]
+    [InlineData("[\"127.0.0.1:8080:80\", \"127.0.0.2:8080:80\"]")]
+    [InlineData("[\"80\", \"80\"]")]
+    public void Validate_DistinctHostBindings_AreFine(string ports)
+    {
+        var template = StackLoader.LoadText($"services:\n  web:\n    image: x\n    ports: {ports}\n");
+
+        Assert.Empty(template.Diagnostics.Errors());
+    }
+
+    [Theory]
+    [InlineData("[\"a:10.0.0.1\", \"b:10.0.0.2\"]", "[\"b:10.0.0.9\", \"c:10.0.0.3\"]", "a=10.0.0.1;b=10.0.0.9;c=10.0.0.3")]
+    [InlineData("[\"somehost:162.242.195.82\"]", "[\"v6:[::1]\"]", "somehost=162.242.195.82;v6=::1")]
+    [InlineData("[\"a=10.0.0.1\"]", "[\"a:10.0.0.2\"]", "a=10.0.0.2")]
+    [InlineData("{a: 10.0.0.1}", "[\"b:10.0.0.2\"]", "a=10.0.0.1;b=10.0.0.2")]
+    public void Merge_ExtraHostsInHostColonIpForm_KeepsEveryEntry(string baseHosts, string overrideHosts, string expected)
+    {
+        using var dir = new TempDirectory();
+        var baseFile = dir.Write("compose.yaml", $"services:\n  web:\n    image: x\n    extra_hosts: {baseHosts}\n");
+        var overrideFile = dir.Write("compose.override.yaml", $"services:\n  web:\n    extra_hosts: {overrideHosts}\n");
+
+        var template = StackLoader.LoadFiles([baseFile, overrideFile]);
+
+        Assert.Empty(template.Diagnostics.Errors());
+        Assert.Equal(expected, string.Join(";", template.Preview!.Service("web")!.ExtraHosts.Select(h => $"{h.Host}={h.Address}").Order(StringComparer.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("environment: [A=1]", "environment:", "services.web.environment", true)]
+    [InlineData("environment: [A=1]", "environment: oops", "services.web.environment", true)]
+    [InlineData("labels: [a=1]", "labels: \"oops\"", "services.web.labels", true)]
+    [InlineData("extra_hosts: [\"h=1.2.3.4\"]", "extra_hosts: h", "services.web.extra_hosts", true)]
+    [InlineData("environment: oops", "environment: [A=1]", "services.web.environment", false)]
+    [InlineData("depends_on: [db]", "depends_on: db", "services.web.depends_on", true)]
+    public void Merge_ListAgainstAScalar_ReportsAnErrorAtTheFieldInsteadOfThrowing(string baseField, string overrideField, string path, bool inOverride)
+    {
+        using var dir = new TempDirectory();
+        var baseFile = dir.Write("compose.yaml", $"services:\n  web:\n    image: x\n    {baseField}\n  db:\n    image: y\n");
+        var overrideFile = dir.Write("compose.override.yaml", $"services:\n  web:\n    {overrideField}\n");
+
+        var template = StackLoader.LoadFiles([baseFile, overrideFile]);
+
+        var errors = template.Diagnostics.Errors().ToList();
+        var error = Assert.Single(errors, e => e.Path == path);
+        Assert.Equal((inOverride ? overrideFile : baseFile, inOverride ? 3 : 4), (error.File, error.Line));
+        Assert.StartsWith("expected a ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(errors, e => e.Message.Contains("could not be processed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Merge_OverrideFile_FollowsTheSpecificationRules()
     {
         using var dir = new TempDirectory();

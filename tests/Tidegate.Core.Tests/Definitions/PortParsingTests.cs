@@ -18,6 +18,12 @@ public sealed class PortParsingTests
     [InlineData("65535", "65535|||tcp")]
     [InlineData("1:1", "1|1||tcp")]
     [InlineData("53:53/udp", "53|53||udp")]
+    [InlineData("::1:6000:6000", "6000|6000|::1|tcp")]
+    [InlineData("[::1]:6000:6000", "6000|6000|::1|tcp")]
+    [InlineData("::1::6000", "6000||::1|tcp")]
+    [InlineData("fe80::1:8080:80/udp", "80|8080|fe80::1|udp")]
+    [InlineData("[2001:db8::1]:8000-8001:80-81", "80|8000|2001:db8::1|tcp;81|8001|2001:db8::1|tcp")]
+    [InlineData("[::1]::80", "80||::1|tcp")]
     public void ShortSyntax_ParsesToTargetPublishedHostIpProtocol(string text, string expected)
     {
         var ports = ValueParsers.ParsePortShort(text, out var error);
@@ -34,6 +40,8 @@ public sealed class PortParsingTests
     [InlineData("x:80", "expected a published port number")]
     [InlineData("80/xyz", "expected protocol tcp, udp or sctp")]
     [InlineData("1:2:3:4", "expected [HOST_IP:][PUBLISHED:]TARGET")]
+    [InlineData("[::1]:1:2:3", "expected [HOST_IP:][PUBLISHED:]TARGET")]
+    [InlineData("::1:x:6000", "expected a published port number")]
     [InlineData("9090-9092:8080-8081", "as long as the target range")]
     [InlineData("3005-3000", "or a range")]
     [InlineData("", "got ''")]

@@ -118,6 +118,48 @@ public sealed class ResolverTests
     }
 }
 
+public sealed class InterpolatedValueTypeTests
+{
+    [Theory]
+    [InlineData("null")]
+    [InlineData("~")]
+    [InlineData("Null")]
+    [InlineData("true")]
+    [InlineData("")]
+    public void Resolve_InterpolatedValueThatLooksLikeYamlNull_StaysAString(string value)
+    {
+        const string yaml = "services:\n  web:\n    image: x\n    environment:\n      MODE: ${MODE}\n    labels:\n      mode: ${MODE}\n";
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadText(yaml), VariableValues.FromDeployment(new Dictionary<string, string> { ["MODE"] = value }));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        var web = resolved.Project!.Service("web")!;
+        Assert.Equal(value, web.Environment["MODE"]);
+        Assert.Equal(value, web.Labels["mode"]);
+    }
+
+    [Fact]
+    public void Render_InterpolatedNull_IsTheString()
+    {
+        var resolved = StackResolver.Resolve(StackLoader.LoadText("services:\n  web:\n    image: x\n    environment:\n      MODE: ${MODE}\n"),
+            VariableValues.FromDeployment(new Dictionary<string, string> { ["MODE"] = "null" }));
+
+        Assert.Contains("MODE: \"null\"", resolved.Render(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("${FLAG}", "true", true)]
+    [InlineData("${FLAG}", "false", false)]
+    public void Resolve_InterpolatedBooleanInABooleanField_IsStillRead(string template, string value, bool expected)
+    {
+        var resolved = StackResolver.Resolve(StackLoader.LoadText($"services:\n  web:\n    image: x\n    privileged: {template}\n"),
+            VariableValues.FromDeployment(new Dictionary<string, string> { ["FLAG"] = value }));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        Assert.Equal(expected, resolved.Project!.Service("web")!.Privileged);
+    }
+}
+
 public sealed class EnvFileTests
 {
     [Fact]
@@ -158,6 +200,22 @@ public sealed class EnvFileTests
 
         var error = Assert.Single(resolved.Diagnostics.Errors());
         Assert.Equal(("services.web.env_file", 4, 15), (error.Path, error.Line, error.Column));
+    }
+
+    [Fact]
+    public void Render_SecretInterpolatedInsideAnEnvFile_IsMasked()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("db.env", "DB_URL=postgres://u:${DB_PASSWORD}@db\n");
+        var file = dir.Write("compose.yaml", "x-tidegate:\n  variables:\n    DB_PASSWORD:\n      type: secret\nservices:\n  web:\n    image: x\n    env_file: db.env\n");
+
+        var resolved = StackResolver.Resolve(StackLoader.LoadFile(file), VariableValues.FromDeployment(new Dictionary<string, string> { ["DB_PASSWORD"] = "hunter2" }));
+
+        Assert.False(resolved.HasErrors, string.Join("\n", resolved.Diagnostics));
+        Assert.Equal("postgres://u:hunter2@db", resolved.Project!.Service("web")!.Environment["DB_URL"]);
+        var rendered = resolved.Render();
+        Assert.DoesNotContain("hunter2", rendered, StringComparison.Ordinal);
+        Assert.Contains("postgres://u:********@db", rendered, StringComparison.Ordinal);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tidegate.Core.Definitions;
 using Tidegate.Core.Definitions.Variables;
 
@@ -5,6 +6,27 @@ namespace Tidegate.Core.Tests.Definitions;
 
 public sealed class RobustnessTests
 {
+    [Fact]
+    public async Task NestedAliases_BillionLaughs_StopWithAnErrorInsteadOfExpanding()
+    {
+        var yaml = new System.Text.StringBuilder("x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var level = 1; level <= 8; level++)
+        {
+            var aliases = string.Join(", ", Enumerable.Repeat($"*a{level - 1}", 10));
+            yaml.Append(CultureInfo.InvariantCulture, $"x-a{level}: &a{level} [{aliases}]\n");
+        }
+
+        yaml.Append("services:\n  web:\n    image: x\n    labels: *a8\n");
+
+        // Unbounded expansion would run for minutes and eat gigabytes; a bounded one returns at once.
+        var template = await Task.Run(() => StackLoader.LoadText(yaml.ToString(), "laughs.yaml")).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var error = Assert.Single(template.Diagnostics.Errors());
+        Assert.Contains("more than 100000 nodes", error.Message, StringComparison.Ordinal);
+        Assert.Equal("laughs.yaml", error.File);
+        Assert.StartsWith("x-a", error.Path, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("webshop.yaml", 1)]
     [InlineData("plain.yaml", 2)]

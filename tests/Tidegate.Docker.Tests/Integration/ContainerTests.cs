@@ -291,12 +291,13 @@ public sealed class ContainerTests(DockerDaemonFixture fixture) : DaemonTest(fix
         var port = (await Client.ContainerInspectAsync(created.Id, Ct)).NetworkSettings!.Ports!["9090/tcp"]![0].HostPort;
         var address = new Uri($"http://127.0.0.1:{port}/version");
 
-        var logs = await ToListAsync(Client.ContainerLogsAsync(created.Id, cancellationToken: Ct));
         var body = await Wait.UntilAsync(
             async ct => (await Http.GetStringAsync(address, ct)).Trim(),
             b => b == "1.0.0",
             "the delayed web app to answer",
             cancellationToken: Ct);
+        // Read after the app answered: it has printed its start-up lines by then.
+        var logs = await ToListAsync(Client.ContainerLogsAsync(created.Id, cancellationToken: Ct));
 
         Assert.Contains(logs, l => l.Text.Contains("waiting 2s", StringComparison.Ordinal));
         Assert.Equal("1.0.0", body);

@@ -30,10 +30,16 @@ public abstract class DaemonTest : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        await Resources.DisposeAsync();
-        Client.Dispose();
-        Http.Dispose();
-        _deadline.Dispose();
+        try
+        {
+            await Resources.DisposeAsync();
+        }
+        finally
+        {
+            Client.Dispose();
+            Http.Dispose();
+            _deadline.Dispose();
+        }
     }
 
     /// <summary>Creates a container of a test image carrying the test's label, publishing 8080 on a random 127.0.0.1 port.</summary>

@@ -60,7 +60,7 @@ public sealed class RegistryTests(DockerDaemonFixture fixture, RegistryFixture r
         Resources.TrackImage(repository + ":1.1.0");
         await Client.ImageTagAsync(TestImages.Web110, repository, "1.1.0", Ct);
 
-        var events = await ToListAsync(Client.ImagePushAsync(repository, "1.1.0", Auth, Ct));
+        var events = await ToListAsync(Client.ImagePushAsync(repository, "1.1.0", Auth, cancellationToken: Ct));
         await Client.ImageRemoveAsync(repository + ":1.1.0", cancellationToken: Ct);
         await ToListAsync(Client.ImagePullAsync(repository, "1.1.0", Auth, Ct));
 
@@ -75,7 +75,7 @@ public sealed class RegistryTests(DockerDaemonFixture fixture, RegistryFixture r
         Resources.TrackImage(repository + ":1");
         await Client.ImageTagAsync(TestImages.Worker100, repository, "1", Ct);
 
-        var ex = await Assert.ThrowsAsync<DockerApiException>(() => ToListAsync(Client.ImagePushAsync(repository, "1", new RegistryAuth("tidegate", "wrong", Registry.Address), Ct)));
+        var ex = await Assert.ThrowsAsync<DockerApiException>(() => ToListAsync(Client.ImagePushAsync(repository, "1", new RegistryAuth("tidegate", "wrong", Registry.Address), cancellationToken: Ct)));
 
         Assert.Contains("unauthorized", ex.Message, StringComparison.OrdinalIgnoreCase);
     }

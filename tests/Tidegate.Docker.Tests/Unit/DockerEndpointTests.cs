@@ -42,11 +42,21 @@ public sealed class DockerEndpointTests
     [InlineData("tcp://[::1", "unterminated")]
     [InlineData("ssh://@host", "empty user")]
     [InlineData("ssh://user@", "no host")]
+    [InlineData("ssh://deploy:hunter2@build.example", "must not contain a password")]
+    [InlineData("ssh://deploy:@build.example:22", "must not contain a password")]
     public void Parse_WhenMalformed_ThrowsFormatExceptionSayingWhy(string text, string reason)
     {
         var ex = Assert.Throws<FormatException>(() => DockerEndpoint.Parse(text));
 
         Assert.Contains(reason, ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Parse_WhenSshUserHasAPassword_DoesNotEchoIt()
+    {
+        var ex = Assert.Throws<FormatException>(() => DockerEndpoint.Parse("ssh://deploy:hunter2@build.example"));
+
+        Assert.DoesNotContain("hunter2", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

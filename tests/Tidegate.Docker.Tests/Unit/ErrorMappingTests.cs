@@ -34,6 +34,43 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
+    public async Task ImageBuild_WhenDaemonRejectsTheRequest_KeepsBuildArgsOutOfTheMessage()
+    {
+        await using var engine = new FakeEngine((_, _) => (500, """{"message":"dockerfile parse error"}"""));
+        using var client = engine.CreateClient();
+        var parameters = new Images.ImageBuildParameters { BuildArgs = new Dictionary<string, string> { ["NPM_TOKEN"] = "npm_s3cret" }, Tags = ["app:1"] };
+
+        var ex = await Assert.ThrowsAsync<DockerApiException>(async () =>
+        {
+            await foreach (var _ in client.ImageBuildAsync(new MemoryStream(), parameters))
+            {
+            }
+        });
+
+        Assert.Contains("npm_s3cret", string.Join("\n", engine.Requests), StringComparison.Ordinal);
+        Assert.DoesNotContain("npm_s3cret", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("buildargs", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("POST /build failed with 500", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("registry.example:5000/app", null, false, "POST /v1.41/images/registry.example:5000/app/push?tag=latest")]
+    [InlineData("registry.example:5000/app", "2.0", false, "POST /v1.41/images/registry.example:5000/app/push?tag=2.0")]
+    [InlineData("registry.example:5000/app", null, true, "POST /v1.41/images/registry.example:5000/app/push")]
+    [InlineData("registry.example:5000/app:1.0", null, false, "POST /v1.41/images/registry.example:5000/app:1.0/push")]
+    public async Task ImagePush_WithoutATag_PushesLatestUnlessAllTagsIsAsked(string name, string? tag, bool allTags, string expected)
+    {
+        await using var engine = new FakeEngine((_, _) => (200, """{"status":"done"}"""));
+        using var client = engine.CreateClient();
+
+        await foreach (var _ in client.ImagePushAsync(name, tag, allTags: allTags))
+        {
+        }
+
+        Assert.Contains(expected, engine.Requests);
+    }
+
+    [Fact]
     public async Task ImagePull_WhenStreamCarriesErrorEvent_ThrowsNamingTheImage()
     {
         await using var engine = new FakeEngine((_, _) => (200, """

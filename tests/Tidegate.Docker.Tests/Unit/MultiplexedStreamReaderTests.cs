@@ -55,6 +55,28 @@ public sealed class MultiplexedStreamReaderTests
         Assert.Equal([new LogLine(LogSource.Stdout, "tty line"), new LogLine(LogSource.Stdout, "next")], lines);
     }
 
+    [Theory]
+    [InlineData(0, LogSource.Stdout)]
+    [InlineData(1, LogSource.Stdout)]
+    [InlineData(2, LogSource.Stderr)]
+    [InlineData(3, LogSource.Stderr)]
+    public async Task ReadLines_MapsEachStreamType(byte type, LogSource expected)
+    {
+        var lines = await ReadAllAsync(new TricklingStream(Frame(type, "line\n"), 64), multiplexed: true);
+
+        Assert.Equal([new LogLine(expected, "line")], lines);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(255)]
+    public async Task ReadLines_WhenStreamTypeIsUnknown_ThrowsIOException(byte type)
+    {
+        var ex = await Assert.ThrowsAsync<IOException>(() => ReadAllAsync(new TricklingStream(Frame(type, "x\n"), 64), multiplexed: true));
+
+        Assert.Contains($"unknown stream type {type}", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ReadLines_WhenStreamEndsInsideFrame_ThrowsIOException()
     {

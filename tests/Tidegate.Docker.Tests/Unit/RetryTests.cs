@@ -15,6 +15,8 @@ public sealed class RetryTests : IAsyncDisposable
     private Socket? _listener;
     private readonly Stopwatch _gap = new();
     private Task? _serving;
+    private volatile bool _dropAfterRequest;
+    private int _dropped;
 
     [Fact]
     public async Task ContainerList_WhenEngineSocketReappearsDuringRetries_Succeeds()
@@ -45,6 +47,20 @@ public sealed class RetryTests : IAsyncDisposable
         StartServer();
 
         await Assert.ThrowsAsync<DockerUnreachableException>(() => starting);
+    }
+
+    [Fact]
+    public async Task ContainerStart_WhenConnectionDropsAfterTheRequest_ReportsTheOutcomeAsUnknown()
+    {
+        using var client = NewClient();
+        _dropAfterRequest = true;
+        StartServer();
+        await client.NegotiateApiVersionAsync(_stop.Token);
+
+        var ex = await Assert.ThrowsAsync<DockerConnectionLostException>(() => client.ContainerStartAsync("abc", _stop.Token));
+
+        Assert.Contains("outcome unknown", ex.Message, StringComparison.Ordinal);
+        Assert.True(Volatile.Read(ref _dropped) >= 1, "the request reached the engine before the connection dropped");
     }
 
     public async ValueTask DisposeAsync()
@@ -112,6 +128,12 @@ public sealed class RetryTests : IAsyncDisposable
             }
 
             request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        if (_dropAfterRequest && !request.ToString().StartsWith("GET /version ", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _dropped);
+            return;
         }
 
         var body = request.ToString().StartsWith("GET /version ", StringComparison.Ordinal)

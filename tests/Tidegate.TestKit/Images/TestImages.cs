@@ -46,11 +46,7 @@ public static class TestImages
                 return;
             }
 
-            await using (await CrossProcessLock.AcquireAsync("images", TimeSpan.FromMinutes(3), cancellationToken))
-            {
-                await BuildMissingAsync(cancellationToken);
-            }
-
+            await BuildOutdatedLockedAsync(cancellationToken);
             _built = true;
         }
         finally
@@ -59,7 +55,30 @@ public static class TestImages
         }
     }
 
-    private static async Task BuildMissingAsync(CancellationToken cancellationToken)
+    /// <summary>Checks every image's content hash and builds the ones that differ, ignoring the
+    /// process-wide "already built" flag; returns the tags it built.</summary>
+    internal static async Task<IReadOnlyList<string>> BuildOutdatedAsync(CancellationToken cancellationToken)
+    {
+        await ProcessGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await BuildOutdatedLockedAsync(cancellationToken);
+        }
+        finally
+        {
+            ProcessGate.Release();
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> BuildOutdatedLockedAsync(CancellationToken cancellationToken)
+    {
+        await using (await CrossProcessLock.AcquireAsync("images", TimeSpan.FromMinutes(3), cancellationToken))
+        {
+            return await BuildMissingAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<List<string>> BuildMissingAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(BusyboxPath))
         {
@@ -76,6 +95,7 @@ public static class TestImages
         };
 
         string? context = null;
+        var built = new List<string>();
         try
         {
             foreach (var (tag, dockerfile, version) in targets)
@@ -91,6 +111,7 @@ public static class TestImages
                 await DockerCli.RunAsync(
                     ["build", "-q", "--force-rm", "-f", Path.Combine(context, dockerfile), "-t", tag, "--build-arg", "VERSION=" + version, "--label", $"{ContentHashLabel}={hash}", context],
                     cancellationToken);
+                built.Add(tag);
             }
         }
         finally
@@ -100,6 +121,8 @@ public static class TestImages
                 Directory.Delete(context, recursive: true);
             }
         }
+
+        return built;
     }
 
     private static string ContentHash(byte[] busybox, string tag, string dockerfile, string version)

@@ -125,7 +125,7 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, Cancellati
                 var tree = Load(full, full, chain);
                 if (tree is not null)
                 {
-                    included = included is null ? tree : ComposeMerger.Merge(included, tree, "");
+                    included = included is null ? tree : ComposeMerger.Merge(included, tree, "", diagnostics);
                 }
             }
 
@@ -276,7 +276,7 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, Cancellati
             }
         }
 
-        var merged = ComposeMerger.Merge(baseNode, local, "services." + name) ?? local;
+        var merged = ComposeMerger.Merge(baseNode, local, "services." + name, diagnostics) ?? local;
         resolved[name] = merged;
         return merged;
     }

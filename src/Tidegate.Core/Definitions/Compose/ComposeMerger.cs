@@ -6,6 +6,10 @@ namespace Tidegate.Core.Definitions.Compose;
 /// <summary>Merges Compose trees by the rules of 13-merge.md: mappings merge, sequences append,
 /// command/entrypoint/healthcheck.test replace, ports/volumes/secrets/configs merge by unique key,
 /// <c>!reset</c> removes and <c>!override</c> replaces.</summary>
+/// <remarks>12-interpolation.md interpolates each file before merging, but a template is kept
+/// uninterpolated until values are applied at resolve time (the variables come from every file's
+/// x-tidegate section and from deployment layers), so unique keys here may still hold <c>${...}</c>;
+/// ComposeValidator catches the duplicate host ports that can result.</remarks>
 internal static class ComposeMerger
 {
     private static readonly HashSet<string> Replaced = new(StringComparer.Ordinal) { "command", "entrypoint" };
@@ -13,7 +17,9 @@ internal static class ComposeMerger
     private static readonly HashSet<string> KeyValueLists = new(StringComparer.Ordinal) { "environment", "labels", "sysctls", "extra_hosts", "annotations" };
     private static readonly HashSet<string> NameLists = new(StringComparer.Ordinal) { "depends_on", "networks" };
 
-    public static YNode? Merge(YNode? baseNode, YNode? over, string path)
+    /// <summary>Shapes that cannot be merged (a scalar where a mapping or list belongs) are reported to
+    /// <paramref name="diagnostics"/> and the override wins.</summary>
+    public static YNode? Merge(YNode? baseNode, YNode? over, string path, ICollection<Diagnostic> diagnostics)
     {
         if (over is null)
         {
@@ -38,18 +44,19 @@ internal static class ComposeMerger
 
         if (field is not null && KeyValueLists.Contains(field) && (baseNode is YSeq || over is YSeq))
         {
-            return MergeMaps(Normalize(baseNode, '='), Normalize(over, '='), path);
+            Func<string, int> split = field == "extra_hosts" ? ExtraHostSeparator : item => item.IndexOf('=', StringComparison.Ordinal);
+            return MergeLists(Normalize(baseNode, split), Normalize(over, split), path, "a mapping or a list of KEY=VALUE strings", diagnostics);
         }
 
         if (field is not null && NameLists.Contains(field) && (baseNode is YSeq || over is YSeq))
         {
-            return MergeMaps(Normalize(baseNode, null), Normalize(over, null), path);
+            return MergeLists(Normalize(baseNode, _ => -1), Normalize(over, _ => -1), path, "a mapping or a list of names", diagnostics);
         }
 
         return (baseNode, over) switch
         {
-            (YMap b, YMap o) => MergeMaps(b, o, path),
-            (YSeq b, YSeq o) when field is not null && Unique.Contains(field) => MergeUnique(b, o, field),
+            (YMap b, YMap o) => MergeMaps(b, o, path, diagnostics),
+            (YSeq b, YSeq o) when field is not null && Unique.Contains(field) => MergeUnique(b, o, field, diagnostics),
             (YSeq b, YSeq o) => Append(b, o),
             _ => over,
         };
@@ -76,10 +83,25 @@ internal static class ComposeMerger
         return field.Contains('.', StringComparison.Ordinal) ? (field.EndsWith(".test", StringComparison.Ordinal) ? "test" : "") : field;
     }
 
-    private static YMap MergeMaps(YNode baseNode, YNode over, string path)
+    private static YNode MergeLists(YNode baseNode, YNode over, string path, string expected, ICollection<Diagnostic> diagnostics)
     {
-        var b = (YMap)baseNode;
-        var o = (YMap)over;
+        if (baseNode is YMap b && over is YMap o)
+        {
+            return MergeMaps(b, o, path, diagnostics);
+        }
+
+        var bad = baseNode is YMap ? over : baseNode;
+        // A non-empty scalar override is kept and the field's parser reports it there; reporting it here too would say it twice.
+        if (!ReferenceEquals(bad, over) || over is YScalar { IsNull: true })
+        {
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, bad.Mark.File, bad.Mark.Line, bad.Mark.Column, path, $"expected {expected}, got {bad.Describe()}"));
+        }
+
+        return over;
+    }
+
+    private static YMap MergeMaps(YMap b, YMap o, string path, ICollection<Diagnostic> diagnostics)
+    {
         var entries = new List<YEntry>();
         foreach (var e in b.Entries)
         {
@@ -90,7 +112,7 @@ internal static class ComposeMerger
                 continue;
             }
 
-            var merged = Merge(e.Value, oe.Value, Join(path, e.Key.Value));
+            var merged = Merge(e.Value, oe.Value, Join(path, e.Key.Value), diagnostics);
             if (merged is not null)
             {
                 entries.Add(new YEntry(e.Key, merged));
@@ -108,7 +130,14 @@ internal static class ComposeMerger
         return new YMap(b.Mark, entries);
     }
 
-    private static YNode Normalize(YNode node, char? separator)
+    // HOST=IP, or HOST:IP split at the first ':' so IPv6 addresses stay whole (as the service parser reads them).
+    private static int ExtraHostSeparator(string item)
+    {
+        var idx = item.IndexOf('=', StringComparison.Ordinal);
+        return idx >= 0 ? idx : item.IndexOf(':', StringComparison.Ordinal);
+    }
+
+    private static YNode Normalize(YNode node, Func<string, int> separatorIndex)
     {
         if (node is not YSeq seq)
         {
@@ -125,7 +154,7 @@ internal static class ComposeMerger
 
             string key = s.Value;
             YScalar value = new(s.Mark, "");
-            var idx = separator is null ? -1 : s.Value.IndexOf(separator.Value, StringComparison.Ordinal);
+            var idx = separatorIndex(s.Value);
             if (idx >= 0)
             {
                 key = s.Value[..idx];
@@ -156,7 +185,7 @@ internal static class ComposeMerger
         return new YSeq(b.Mark, items);
     }
 
-    private static YSeq MergeUnique(YSeq b, YSeq o, string field)
+    private static YSeq MergeUnique(YSeq b, YSeq o, string field, ICollection<Diagnostic> diagnostics)
     {
         var items = b.Items.ToList();
         foreach (var item in o.Items)
@@ -169,7 +198,7 @@ internal static class ComposeMerger
             }
             else
             {
-                items[index] = items[index] is YMap bm && item is YMap om ? MergeMaps(bm, om, field) : item;
+                items[index] = items[index] is YMap bm && item is YMap om ? MergeMaps(bm, om, field, diagnostics) : item;
             }
         }
 

@@ -14,6 +14,7 @@ internal static class ComposeValidator
         var secrets = project.Secrets.Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
         var configs = project.Configs.Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
         var containerNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var hostPorts = new Dictionary<string, string>(StringComparer.Ordinal);
 
         foreach (var s in project.Services)
         {
@@ -67,6 +68,8 @@ internal static class ComposeValidator
             CheckReferences(ctx, file, path + ".secrets", s.Secrets, secrets, "secret", "secrets");
             CheckReferences(ctx, file, path + ".configs", s.Configs, configs, "config", "configs");
 
+            CheckHostPorts(ctx, file, s, hostPorts);
+
             if (s.ContainerName is not null)
             {
                 if (containerNames.TryGetValue(s.ContainerName, out var other))
@@ -86,6 +89,31 @@ internal static class ComposeValidator
         }
 
         FindCycles(project, ctx, file);
+    }
+
+    // Merging matches ports by their text before interpolation, so "8080:80" and "${PORT:-8080}:80" both
+    // survive a merge; the engine would refuse the second binding, so it is caught here on the resolved values.
+    private static void CheckHostPorts(ParseContext ctx, string file, ServiceDefinition s, Dictionary<string, string> seen)
+    {
+        foreach (var port in s.Ports)
+        {
+            if (port.Published is null || !int.TryParse(port.Published, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var published))
+            {
+                continue;
+            }
+
+            var hostIp = port.HostIp ?? "";
+            var key = $"{hostIp}|{published}|{port.Protocol}";
+            var binding = $"{(hostIp.Length == 0 ? "" : hostIp.Contains(':', StringComparison.Ordinal) ? $"[{hostIp}]:" : hostIp + ":")}{published}/{port.Protocol}";
+            if (seen.TryGetValue(key, out var other))
+            {
+                Error(ctx, file, $"services.{s.Name}.ports", $"host port {binding} is published twice (also by {other})");
+            }
+            else
+            {
+                seen[key] = $"service '{s.Name}'";
+            }
+        }
     }
 
     private static void CheckReferences(ParseContext ctx, string file, string path, IReadOnlyList<ServiceFileReference> refs, HashSet<string> defined, string what, string section)

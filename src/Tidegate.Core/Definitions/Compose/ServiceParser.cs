@@ -441,7 +441,8 @@ internal static partial class ServiceParser
                 }
                 else if (ctx.Str(e.Value, ep) is { } addr)
                 {
-                    result.Add(new ExtraHost(e.Key.Value, addr));
+                    // Merged HOST:[IPv6] list items arrive here as mapping values.
+                    result.Add(new ExtraHost(e.Key.Value, addr.StartsWith('[') && addr.EndsWith(']') ? addr[1..^1] : addr));
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -167,30 +168,39 @@ internal static partial class ValueParsers
             rest = rest[(close + 2)..];
         }
 
-        var parts = rest.Split(':');
+        // From the right: TARGET, then PUBLISHED, then everything left is the host IP, so a bare IPv6
+        // address like "::1:6000:6000" (05-services.md) keeps its colons.
         string? published = null;
         string target;
-        switch (parts.Length)
+        var last = rest.LastIndexOf(':');
+        if (last < 0)
         {
-            case 1:
-                target = parts[0];
-                break;
-            case 2 when hostIp is null:
-                published = parts[0];
-                target = parts[1];
-                break;
-            case 2:
-                published = parts[0];
-                target = parts[1];
-                break;
-            case 3 when hostIp is null:
-                hostIp = parts[0];
-                published = parts[1];
-                target = parts[2];
-                break;
-            default:
+            target = rest;
+        }
+        else
+        {
+            target = rest[(last + 1)..];
+            var before = rest[..last];
+            var second = before.LastIndexOf(':');
+            if (second < 0)
+            {
+                published = before;
+            }
+            else if (hostIp is null)
+            {
+                published = before[(second + 1)..];
+                hostIp = before[..second];
+                if (hostIp.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(hostIp, out _))
+                {
+                    error = $"expected [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL], got '{text}'";
+                    return null;
+                }
+            }
+            else
+            {
                 error = $"expected [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL], got '{text}'";
                 return null;
+            }
         }
 
         if (published is { Length: 0 })

@@ -34,8 +34,9 @@ internal static class TreeInterpolator
                     diagnostics.Add(new Diagnostic(issue.Severity, s.Mark.File, line, column, path, issue.Message));
                 }
 
-                // An interpolated value is a string, whatever it looks like (compose keeps "true"/"1" as given).
-                return s with { Value = result.Value, Unresolved = result.Unresolved || result.HasErrors, Style = s.Style == ScalarStyle.Plain && result.Value.Length == 0 ? ScalarStyle.Quoted : s.Style };
+                // An interpolated value is a string, whatever it looks like: a value of "null", "~" or "" must not
+                // turn into YAML null. Typed fields still read numbers and booleans from the text.
+                return s with { Value = result.Value, Unresolved = result.Unresolved || result.HasErrors, Style = s.Style == ScalarStyle.Plain ? ScalarStyle.Quoted : s.Style };
             case YSeq q:
                 var items = new List<YNode>(q.Items.Count);
                 for (var i = 0; i < q.Items.Count; i++)

@@ -9,6 +9,10 @@ internal static class YamlTreeReader
 {
     private const int MaxDepth = 256;
 
+    // Aliases share one node in YamlDotNet's model but are copied here, so a tiny file of nested aliases
+    // ("billion laughs") would expand to gigabytes. Real Compose files stay far below this.
+    internal const int MaxNodes = 100_000;
+
     public static YNode? Read(string text, string file, List<Diagnostic> diagnostics)
     {
         var stream = new YamlStream();
@@ -41,7 +45,23 @@ internal static class YamlTreeReader
         }
 
         var converter = new Converter(file, diagnostics);
-        return converter.Convert(stream.Documents[0].RootNode, "", 0);
+        try
+        {
+            return converter.Convert(stream.Documents[0].RootNode, "", 0);
+        }
+        catch (TooManyNodesException ex)
+        {
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, ex.Mark.Line, ex.Mark.Column, ex.Path,
+                $"the document expands to more than {MaxNodes} nodes (aliases repeated too often?)"));
+            return null;
+        }
+    }
+
+    private sealed class TooManyNodesException(Mark mark, string path) : Exception
+    {
+        public Mark Mark { get; } = mark;
+
+        public string Path { get; } = path;
     }
 
     private static (int Line, int Column) Locate(YamlException ex, string text)
@@ -88,9 +108,16 @@ internal static class YamlTreeReader
 
     private sealed class Converter(string file, List<Diagnostic> diagnostics)
     {
+        private int _nodes;
+
         public YNode Convert(YamlNode node, string path, int depth)
         {
             var mark = new Mark(file, (int)node.Start.Line, (int)node.Start.Column);
+            if (++_nodes > MaxNodes)
+            {
+                throw new TooManyNodesException(mark, path);
+            }
+
             if (depth > MaxDepth)
             {
                 diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, mark.Line, mark.Column, path,
