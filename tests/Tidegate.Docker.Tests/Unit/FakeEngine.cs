@@ -8,7 +8,7 @@ namespace Tidegate.Docker.Tests.Unit;
 /// <summary>A hand-written HTTP stand-in for the engine on a loopback port, answering from a route table.</summary>
 internal sealed class FakeEngine : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<string, string, (int Status, string Body)> _respond;
     private readonly Task _loop;
 
@@ -17,13 +17,32 @@ internal sealed class FakeEngine : IAsyncDisposable
         _respond = (method, path) => method == "GET" && path == "/version"
             ? (200, $$"""{"Version":"fake","ApiVersion":"{{apiVersion}}","MinAPIVersion":"1.12"}""")
             : respond(method, path);
-        Port = FreePort.Next();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        (_listener, Port) = Bind();
         _loop = Task.Run(LoopAsync);
     }
 
     public int Port { get; }
+
+    /// <summary>A free port can be taken by another test process between the probe and the bind; try a
+    /// few fresh ones before giving up.</summary>
+    private static (HttpListener Listener, int Port) Bind()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort.Next();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close();
+            }
+        }
+    }
 
     public ConcurrentQueue<string> Requests { get; } = new();
 
