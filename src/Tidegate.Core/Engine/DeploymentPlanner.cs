@@ -148,6 +148,11 @@ internal static class DeploymentPlanner
         labels[EngineLabels.Project] = input.DeploymentName;
         labels[EngineLabels.Service] = s.Name;
         labels[EngineLabels.OneOff] = "False";
+        if (s.DependsOn.Count > 0)
+        {
+            labels[EngineLabels.DependsOn] = DependsOnLabel(s.DependsOn);
+        }
+
         labels[EngineLabels.Deployment] = input.DeploymentName;
         labels[EngineLabels.Stack] = input.StackId;
         labels[EngineLabels.Version] = input.Version;
@@ -300,6 +305,18 @@ internal static class DeploymentPlanner
         var json = JsonSerializer.Serialize(new { request, networks = joined, networkMode }, HashJson);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
     }
+
+    /// <summary>Compose v2's form, "db:service_healthy:false,migrate:service_completed_successfully:false",
+    /// so start and stop order can be derived from the containers alone.</summary>
+    public static string DependsOnLabel(IReadOnlyDictionary<string, ServiceDependency> dependsOn) =>
+        string.Join(',', dependsOn.Select(d => $"{d.Key}:{Condition(d.Value.Condition)}:{(d.Value.Restart ? "true" : "false")}"));
+
+    public static string Condition(DependencyCondition condition) => condition switch
+    {
+        DependencyCondition.ServiceHealthy => "service_healthy",
+        DependencyCondition.ServiceCompletedSuccessfully => "service_completed_successfully",
+        _ => "service_started",
+    };
 
     private static long? Nanos(TimeSpan? value) => value is { } v ? HealthConfig.ToNanoseconds(v) : null;
 

@@ -8,6 +8,7 @@ internal static class EngineLabels
     public const string Service = "com.docker.compose.service";
     public const string ContainerNumber = "com.docker.compose.container-number";
     public const string ConfigHash = "com.docker.compose.config-hash";
+    public const string DependsOn = "com.docker.compose.depends_on";
     public const string OneOff = "com.docker.compose.oneoff";
     public const string WorkingDir = "com.docker.compose.project.working_dir";
     public const string ConfigFiles = "com.docker.compose.project.config_files";
