@@ -32,6 +32,11 @@ internal sealed class ContainerWaits(IDockerEngine docker, EngineOptions options
                 throw await FailureAsync(service, containerId, inspect, $"exited with code {state.ExitCode}", ct);
             }
 
+            if (state is { Status: "created" })
+            {
+                throw await FailureAsync(service, containerId, inspect, "was created but never started", ct);
+            }
+
             if (time.GetUtcNow() >= deadline)
             {
                 throw await FailureAsync(service, containerId, inspect, $"did not become healthy within {limit.TotalSeconds:0}s", ct);
@@ -49,6 +54,11 @@ internal sealed class ContainerWaits(IDockerEngine docker, EngineOptions options
         {
             var inspect = await docker.ContainerInspectAsync(containerId, ct)
                           ?? throw new DeploymentFailedException($"Service {service}: container {containerId[..12]} disappeared.");
+            if (inspect.State is { Status: "created" })
+            {
+                throw await FailureAsync(service, containerId, inspect, "was created but never started", ct);
+            }
+
             if (inspect.State is { Running: false, Restarting: false, Status: "exited" or "dead" } state)
             {
                 if (state.ExitCode == 0)

@@ -331,9 +331,8 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
     internal static string Digest(string image, Docker.Images.ImageInspectResponse inspect)
     {
         var repository = Repository(image);
-        return inspect.RepoDigests?.FirstOrDefault(d => d.StartsWith(repository + "@", StringComparison.Ordinal))
-               ?? (inspect.RepoDigests is { Count: > 0 } all ? all[0] : null)
-               ?? inspect.Id;
+        // Another repository's digest (the image pushed elsewhere) is not how this reference was resolved.
+        return inspect.RepoDigests?.FirstOrDefault(d => d.StartsWith(repository + "@", StringComparison.Ordinal)) ?? inspect.Id;
     }
 
     internal static string RegistryHost(string image)

@@ -24,7 +24,7 @@ internal sealed record EngineOptions
     /// <summary>Labels added to every container, network and volume the engine creates.</summary>
     public IReadOnlyDictionary<string, string> ExtraLabels { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Called before each journaled step begins. A test seam for crash simulation: throwing
+    /// <summary>Called after a step is journaled as begun, before it acts. A test seam for crash simulation: throwing
     /// <see cref="OperationCanceledException"/> for the engine's stopping token leaves the operation as a crash would.</summary>
     public Func<string, CancellationToken, Task>? BeforeStep { get; init; }
 }

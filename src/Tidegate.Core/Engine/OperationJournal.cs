@@ -24,15 +24,15 @@ internal sealed class OperationJournal(
 
     public async Task<T> StepAsync<T>(string name, object? detail, Func<CancellationToken, Task<T>> action)
     {
-        if (options.BeforeStep is { } hook)
-        {
-            await hook(name, stopping);
-        }
-
         stopping.ThrowIfCancellationRequested();
         var step = await store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None);
         try
         {
+            if (options.BeforeStep is { } hook)
+            {
+                await hook(name, stopping);
+            }
+
             var result = await action(stopping);
             await store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Succeeded, null, CancellationToken.None);
             return result;
