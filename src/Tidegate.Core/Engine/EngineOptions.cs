@@ -12,6 +12,17 @@ internal sealed record EngineOptions
     /// <summary>How often container state is polled while waiting for a health or exit condition.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Full re-read of every container's state by the health monitor, in case an event was missed.</summary>
+    public TimeSpan HealthResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Wait before reconnecting to the events stream after it broke (daemon restart, network).</summary>
+    public TimeSpan EventsReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A container that dies this many times within <see cref="RestartLoopWindow"/> is restart-looping.</summary>
+    public int RestartLoopThreshold { get; init; } = 3;
+
+    public TimeSpan RestartLoopWindow { get; init; } = TimeSpan.FromMinutes(1);
+
     public int LogTailLines { get; init; } = 20;
 
     public int RevisionRetention { get; init; } = 10;

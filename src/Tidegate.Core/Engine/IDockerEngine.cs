@@ -2,6 +2,7 @@ using System.Net;
 using Tidegate.Docker;
 using Tidegate.Docker.Containers;
 using Tidegate.Docker.Daemon;
+using Tidegate.Docker.Events;
 using Tidegate.Docker.Images;
 using Tidegate.Docker.Networks;
 using Tidegate.Docker.Volumes;
@@ -15,6 +16,9 @@ internal interface IDockerEngine : IDisposable
     Task<SystemVersion> VersionAsync(CancellationToken ct);
 
     Task<ImageInspectResponse?> ImageInspectAsync(string image, CancellationToken ct);
+
+    /// <summary>Container events of containers carrying every given label, from <paramref name="since"/> on, until cancelled or the stream breaks.</summary>
+    IAsyncEnumerable<EventMessage> ContainerEventsAsync(IReadOnlyList<string> labels, DateTimeOffset since, CancellationToken ct);
 
     /// <summary>Pulls an image; reports each layer status line. Throws <see cref="DockerApiException"/> on failure.</summary>
     Task PullAsync(string image, RegistryAuth? auth, Action<string>? progress, CancellationToken ct);
@@ -65,6 +69,13 @@ internal sealed class DockerEngine(DockerClient client) : IDockerEngine
 
     public Task<ImageInspectResponse?> ImageInspectAsync(string image, CancellationToken ct) =>
         OrNull(() => client.ImageInspectAsync(image, ct));
+
+    public IAsyncEnumerable<EventMessage> ContainerEventsAsync(IReadOnlyList<string> labels, DateTimeOffset since, CancellationToken ct) =>
+        client.SystemEventsAsync(new EventsParameters
+        {
+            Since = since,
+            Filters = new Dictionary<string, IReadOnlyList<string>> { ["type"] = ["container"], ["label"] = labels },
+        }, ct);
 
     public async Task PullAsync(string image, RegistryAuth? auth, Action<string>? progress, CancellationToken ct)
     {
