@@ -4,6 +4,11 @@ using Tidegate.Bench;
 using Tidegate.Core.Catalog;
 using Tidegate.Core.Definitions;
 
+if (args is ["deploy", .. var rest])
+{
+    return await DeployBench.RunAsync(rest);
+}
+
 // Catalog sync benchmark: a generated local source with products × versions stack files, synced
 // through StackCatalog.SyncAsync (the real scan, assemble and swap path). Usage:
 //   dotnet run -c Release --project bench/Tidegate.Bench -- [products=20] [versions=50] [runs=7]

@@ -202,7 +202,7 @@ internal sealed partial class DeploymentService(
     private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment,
         Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body)
     {
-        var journal = new OperationJournal(store, progress, operation, options, _stopping.Token);
+        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var renewing = RenewAsync(operation, renewal.Token);
         OperationStatus status;

@@ -10,9 +10,13 @@ internal sealed class DeploymentFailedException(string message) : Exception(mess
 /// When the engine's stopping token fires the step is left unfinished on purpose: that is exactly what a crash
 /// leaves, and the reconciler handles both the same way.</summary>
 internal sealed class OperationJournal(
-    TidegateStore store, IOperationProgressSink sink, OperationRecord operation, EngineOptions options, CancellationToken stopping)
+    TidegateStore store, IOperationProgressSink sink, OperationRecord operation, EngineOptions options, CancellationToken stopping) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Parallel service starts write to the journal at once; queueing them here is much faster than letting
+    // SQLite's busy handler back off and retry (it sleeps in growing steps).
+    private readonly SemaphoreSlim _writes = new(1, 1);
 
     public OperationRecord Operation => operation;
 
@@ -25,7 +29,7 @@ internal sealed class OperationJournal(
     public async Task<T> StepAsync<T>(string name, object? detail, Func<CancellationToken, Task<T>> action)
     {
         stopping.ThrowIfCancellationRequested();
-        var step = await store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None);
+        var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None));
         try
         {
             if (options.BeforeStep is { } hook)
@@ -34,7 +38,7 @@ internal sealed class OperationJournal(
             }
 
             var result = await action(stopping);
-            await store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Succeeded, null, CancellationToken.None);
+            await WriteAsync(() => store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Succeeded, null, CancellationToken.None));
             return result;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -43,7 +47,7 @@ internal sealed class OperationJournal(
         }
         catch (Exception ex)
         {
-            await store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Failed, Serialize(new { detail, error = ex.Message }), CancellationToken.None);
+            await WriteAsync(() => store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Failed, Serialize(new { detail, error = ex.Message }), CancellationToken.None));
             throw;
         }
     }
@@ -60,8 +64,28 @@ internal sealed class OperationJournal(
     {
         Phase = phase;
         Percent = Math.Clamp(percent, 0, 100);
-        return sink.PublishAsync(new OperationProgress(operation.SessionId, operation.Id, operation.DeploymentId, phase, message, Percent,
-            service, total, completed, status), CancellationToken.None);
+        var progress = new OperationProgress(operation.SessionId, operation.Id, operation.DeploymentId, phase, message, Percent,
+            service, total, completed, status);
+        return WriteAsync(async () =>
+        {
+            await sink.PublishAsync(progress, CancellationToken.None);
+            return true;
+        });
+    }
+
+    public void Dispose() => _writes.Dispose();
+
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write)
+    {
+        await _writes.WaitAsync(CancellationToken.None);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     public static string? Serialize(object? detail) => detail is null ? null : JsonSerializer.Serialize(detail, Json);

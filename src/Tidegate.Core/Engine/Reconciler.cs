@@ -75,7 +75,7 @@ internal sealed class Reconciler(
         await store.Locks.AcquireAsync(deployment.Id, op.Id, options.Holder, options.LockLease, ct);
         var environment = (await store.Environments.GetAsync(deployment.EnvironmentId, ct))!;
         using var docker = engines.Open(environment);
-        var journal = new OperationJournal(store, progress, op, options, ct);
+        using var journal = new OperationJournal(store, progress, op, options, ct);
         var (status, what) = op.Kind switch
         {
             OperationKind.Deploy or OperationKind.Redeploy or OperationKind.Upgrade or OperationKind.Rollback =>
