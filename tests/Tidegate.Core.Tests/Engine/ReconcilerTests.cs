@@ -72,6 +72,43 @@ public sealed class ReconcilerTests(DockerDaemonFixture fixture) : EngineTest(fi
     }
 
     [Fact]
+    public async Task CrashDuringStop_IsCompletedByTheReconciler()
+    {
+        var port = FreePort.Next();
+        var name = ProjectName();
+        var (_, deployment) = await DeployAsync(Request(name, ThreeTierStack(port)));
+        DeploymentService? crashing = null;
+        crashing = NewService(Options with
+        {
+            Holder = "crashed-process",
+            BeforeStep = (step, ct) =>
+            {
+                if (step == "stop")
+                {
+                    crashing!.Abandon();
+                }
+
+                ct.ThrowIfCancellationRequested();
+                return Task.CompletedTask;
+            },
+        });
+        await using (crashing)
+        {
+            var started = Assert.IsType<OperationStartResult.Started>(await crashing.StopAsync(deployment.Id, new OperationRequest("tester"), Ct));
+            Assert.Equal(OperationStatus.Running, (await crashing.WaitForOperationAsync(started.OperationId, Ct))!.Status);
+        }
+
+        var report = await new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System)
+            .ReconcileAsync(atStartup: true, null, Ct);
+
+        var reconciled = Assert.Single(report.Operations);
+        Assert.Equal(OperationStatus.Succeeded, reconciled.Result);
+        Assert.Contains("stop completed", reconciled.What, StringComparison.Ordinal);
+        var containers = await Client.ContainerListAsync(new ContainerListParameters { All = true, LabelFilters = [$"{EngineLabels.Project}={name}"] }, Ct);
+        Assert.All(containers, c => Assert.Equal("exited", c.State));
+    }
+
+    [Fact]
     public async Task Drift_ContainerRemovedBehindTidegatesBack_AndUnknownLabelledContainers_AreReported()
     {
         var port = FreePort.Next();
