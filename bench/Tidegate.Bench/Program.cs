@@ -3,15 +3,17 @@ using Tidegate.Bench;
 // Benchmarks; see bench/README.md for what each measures and the recorded figures.
 //   dotnet run -c Release --project bench/Tidegate.Bench -- catalog [products=20] [versions=50] [runs=7]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- stack [services=50] [runs=200]
+//   dotnet run -c Release --project bench/Tidegate.Bench -- deploy [iterations] [services]
 return args.FirstOrDefault() switch
 {
     "catalog" => await CatalogSyncBench.RunAsync(args[1..]),
     "stack" => StackRenderBench.Run(args[1..]),
+    "deploy" => await DeployBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs]");
+    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services]");
     return 2;
 }

@@ -91,6 +91,15 @@ public sealed record HostConfig
     [JsonPropertyName("NanoCpus")] public long? NanoCpus { get; init; }
     [JsonPropertyName("CpuShares")] public long? CpuShares { get; init; }
     [JsonPropertyName("PidsLimit")] public long? PidsLimit { get; init; }
+    [JsonPropertyName("Ulimits")] public IReadOnlyList<ResourceUlimit>? Ulimits { get; init; }
+    [JsonPropertyName("DnsSearch")] public IReadOnlyList<string>? DnsSearch { get; init; }
+}
+
+public sealed record ResourceUlimit
+{
+    [JsonPropertyName("Name")] public required string Name { get; init; }
+    [JsonPropertyName("Soft")] public long Soft { get; init; }
+    [JsonPropertyName("Hard")] public long Hard { get; init; }
 }
 
 public sealed record PortBinding

@@ -1,0 +1,37 @@
+using Tidegate.Core.Store;
+
+namespace Tidegate.Core.Deployments;
+
+/// <summary>A stack definition as text (a catalog file's content). FileName places relative paths (env files, includes).</summary>
+internal sealed record StackSource(string Text, string FileName = "compose.yaml");
+
+/// <summary>Deploy a stack version into an environment under a deployment name (= compose project name).
+/// A new deployment is created; an existing one gets a new revision.</summary>
+internal sealed record DeployRequest(
+    string EnvironmentId, string DeploymentName, string StackId, string ProductId, string Version, StackSource Source,
+    IReadOnlyList<VariableValue> Variables, string RequestedBy, string? Reason = null, string? SessionId = null);
+
+/// <summary>Who asks and why, for the operations that need no definition.</summary>
+internal sealed record OperationRequest(string RequestedBy, string? Reason = null, string? SessionId = null);
+
+/// <summary>The typed answer of every state-changing call.</summary>
+internal abstract record OperationStartResult
+{
+    private OperationStartResult()
+    {
+    }
+
+    internal sealed record Started(string OperationId, string DeploymentId) : OperationStartResult;
+
+    /// <summary>Another operation holds the deployment's lock (the API's 409 names it).</summary>
+    internal sealed record Refused(string RunningOperationId) : OperationStartResult;
+
+    /// <summary>The request cannot run as given (invalid name, invalid stack, missing variables); nothing changed.</summary>
+    internal sealed record Rejected(string Reason, IReadOnlyList<string> Errors) : OperationStartResult;
+
+    internal sealed record NotFound(string What) : OperationStartResult;
+}
+
+/// <summary>What a revision's definition column holds: the source to resolve again (redeploy, rollback) and
+/// the resolved definition with secrets masked (for display and diffs).</summary>
+internal sealed record StoredDefinition(string File, string Source, string Resolved);

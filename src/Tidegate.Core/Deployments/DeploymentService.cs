@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Tidegate.Core.Definitions;
+using Tidegate.Core.Definitions.Variables;
+using Tidegate.Core.Engine;
+using Tidegate.Core.Environments;
+using Tidegate.Core.Store;
+
+namespace Tidegate.Core.Deployments;
+
+/// <summary>The application-facing engine API. Every state-changing call starts a persisted operation under the
+/// deployment's lock and returns its id at once (or a typed refusal); the work runs in the background.</summary>
+internal sealed partial class DeploymentService(
+    TidegateStore store, IDockerEngineFactory engines, IOperationProgressSink progress, EngineOptions options, TimeProvider time) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, Task<OperationRecord>> _running = new(StringComparer.Ordinal);
+
+    public async Task<OperationStartResult> DeployAsync(DeployRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!ProjectName().IsMatch(request.DeploymentName))
+        {
+            return new OperationStartResult.Rejected("invalid deployment name",
+                [$"'{request.DeploymentName}' must be lower-case letters, digits, '-' or '_', starting with a letter or digit (it is the compose project name)."]);
+        }
+
+        var environment = await store.Environments.GetAsync(request.EnvironmentId, ct);
+        if (environment is null)
+        {
+            return new OperationStartResult.NotFound($"environment {request.EnvironmentId}");
+        }
+
+        var template = StackLoader.LoadText(request.Source.Text, request.Source.FileName, ct);
+        var (stack, variables, errors) = await ResolveAsync(template, environment.Id, request.Variables, ct);
+        if (errors.Count > 0)
+        {
+            return new OperationStartResult.Rejected("invalid stack", errors);
+        }
+
+        var deployment = await store.Deployments.GetByNameAsync(environment.Id, request.DeploymentName, ct);
+        if (deployment is null)
+        {
+            var created = await store.Deployments.CreateAsync(
+                new NewDeployment(environment.Id, request.DeploymentName, request.StackId, request.ProductId, request.Version), variables, ct);
+            if (created is not SaveResult<DeploymentRecord>.Saved saved)
+            {
+                return new OperationStartResult.Rejected("duplicate deployment", [$"a deployment named {request.DeploymentName} already exists"]);
+            }
+
+            deployment = saved.Value;
+        }
+
+        var definition = OperationJournal.Serialize(new StoredDefinition(request.Source.FileName, request.Source.Text, stack!.Render()))!;
+        var opRequest = new OperationRequest(request.RequestedBy, request.Reason, request.SessionId);
+        return await StartAsync(deployment, OperationKind.Deploy, opRequest, async (j, docker) =>
+        {
+            await store.Deployments.SetVariablesAsync(deployment.Id, variables, CancellationToken.None);
+            var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
+                request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false);
+            return await new DeployExecutor(store, docker, options, time).RunAsync(j, work);
+        }, ct);
+    }
+
+    /// <summary>Deploys the current revision again with a fresh pull of every image (a new revision number records the attempt).</summary>
+    public async Task<OperationStartResult> RedeployAsync(string deploymentId, OperationRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var deployment = await store.Deployments.GetAsync(deploymentId, ct);
+        if (deployment?.CurrentRevision is not { } number || await store.Revisions.GetAsync(deploymentId, number, ct) is not { } revision)
+        {
+            return new OperationStartResult.NotFound($"a deployed revision of deployment {deploymentId}");
+        }
+
+        var stored = OperationJournal.Deserialize<StoredDefinition>(revision.Definition)!;
+        var values = await store.Revisions.GetVariablesWithSecretsAsync(deploymentId, number, ct) ?? [];
+        var (stack, variables, errors) = await ResolveAsync(StackLoader.LoadText(stored.Source, stored.File, ct), deployment.EnvironmentId, values, ct);
+        if (errors.Count > 0)
+        {
+            return new OperationStartResult.Rejected("the stored revision no longer resolves", errors);
+        }
+
+        return await StartAsync(deployment, OperationKind.Redeploy, request, (j, docker) =>
+            new DeployExecutor(store, docker, options, time).RunAsync(j, new DeployWork(deployment, stack!, revision.StackId, revision.Version,
+                revision.Definition, variables, request.RequestedBy, request.Reason ?? $"redeploy of revision {number}", ForcePull: true)), ct);
+    }
+
+    public Task<OperationStartResult> StartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
+        LifecycleAsync(deploymentId, OperationKind.Start, request, (l, j, project) => l.StartAsync(j, project), ct);
+
+    public Task<OperationStartResult> StopAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
+        LifecycleAsync(deploymentId, OperationKind.Stop, request, (l, j, project) => l.StopAsync(j, project), ct);
+
+    public Task<OperationStartResult> RestartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
+        LifecycleAsync(deploymentId, OperationKind.Restart, request, async (l, j, project) =>
+        {
+            await l.StopAsync(j, project);
+            await l.StartAsync(j, project);
+        }, ct);
+
+    /// <summary>Removes containers and networks, and the deployment with its history; volumes stay unless <paramref name="removeVolumes"/>.</summary>
+    public Task<OperationStartResult> RemoveAsync(string deploymentId, bool removeVolumes, OperationRequest request, CancellationToken ct) =>
+        LifecycleAsync(deploymentId, OperationKind.Remove, request, async (l, j, project) =>
+        {
+            await l.RemoveAsync(j, project, removeVolumes);
+            await store.Deployments.DeleteAsync(deploymentId, CancellationToken.None);
+        }, ct);
+
+    public async Task<DeploymentStatus?> GetStatusAsync(string deploymentId, CancellationToken ct)
+    {
+        var deployment = await store.Deployments.GetAsync(deploymentId, ct);
+        if (deployment is null || await store.Environments.GetAsync(deployment.EnvironmentId, ct) is not { } environment)
+        {
+            return null;
+        }
+
+        var held = await store.Locks.GetAsync(deploymentId, ct);
+        using var docker = engines.Open(environment);
+        return await DeploymentStatusReader.ReadAsync(docker, deployment, held?.ExpiresAt > time.GetUtcNow() ? held.OperationId : null, ct);
+    }
+
+    /// <summary>Completes when the operation reaches a final status (or, after a simulated crash, when this instance gave up on it).</summary>
+    public async Task<OperationRecord?> WaitForOperationAsync(string operationId, CancellationToken ct) =>
+        _running.TryGetValue(operationId, out var task) ? await task.WaitAsync(ct) : await store.Operations.GetAsync(operationId, ct);
+
+    /// <summary>Operations this instance is running right now (the reconciler leaves them alone).</summary>
+    public bool IsRunningHere(string operationId) => _running.TryGetValue(operationId, out var t) && !t.IsCompleted;
+
+    /// <summary>Stops working as if the process died: no step ends, no lock is released. Used by shutdown and by crash tests.</summary>
+    public void Abandon() => _stopping.Cancel();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        foreach (var task in _running.Values)
+        {
+            await task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task<OperationStartResult> LifecycleAsync(string deploymentId, OperationKind kind, OperationRequest request,
+        Func<LifecycleExecutor, OperationJournal, string, Task> body, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var deployment = await store.Deployments.GetAsync(deploymentId, ct);
+        if (deployment is null)
+        {
+            return new OperationStartResult.NotFound($"deployment {deploymentId}");
+        }
+
+        return await StartAsync(deployment, kind, request, async (j, docker) =>
+        {
+            await body(new LifecycleExecutor(docker, options, time), j, deployment.Name);
+            return (OperationStatus.Succeeded, null);
+        }, ct);
+    }
+
+    private async Task<(Definitions.ResolvedStack? Stack, IReadOnlyList<VariableValue> Variables, IReadOnlyList<string> Errors)> ResolveAsync(
+        StackTemplate template, string environmentId, IReadOnlyList<VariableValue> values, CancellationToken ct)
+    {
+        var environmentValues = await store.Environments.GetVariablesWithSecretsAsync(environmentId, ct);
+        var secret = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var variables = values.Select(v => v with { IsSecret = v.IsSecret || secret.Contains(v.Name) }).ToList();
+        var stack = StackResolver.Resolve(template, new VariableValues
+        {
+            Environment = environmentValues.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal),
+            Deployment = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal),
+        }, ct);
+        var errors = stack.Diagnostics.Where(d => d.Severity == Definitions.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+        if (!stack.HasErrors)
+        {
+            errors.AddRange(stack.Project!.Services.Where(s => s.Image is null).Select(s => $"service {s.Name} has no image (building images is not supported)"));
+        }
+        else if (errors.Count == 0)
+        {
+            errors.Add("the stack could not be loaded");
+        }
+
+        return (stack, variables, errors);
+    }
+
+    private async Task<OperationStartResult> StartAsync(DeploymentRecord deployment, OperationKind kind, OperationRequest request,
+        Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body, CancellationToken ct)
+    {
+        var environment = await store.Environments.GetAsync(deployment.EnvironmentId, ct)
+                          ?? throw new InvalidOperationException($"Deployment {deployment.Name} has no environment.");
+        var operation = await store.Operations.CreateAsync(new NewOperation(deployment.Id, deployment.Name, kind, request.RequestedBy, request.SessionId), ct);
+        var acquired = await store.Locks.AcquireAsync(deployment.Id, operation.Id, options.Holder, options.LockLease, ct);
+        if (acquired is LockAcquireResult.Held held)
+        {
+            await store.Operations.TransitionAsync(operation.Id, OperationStatus.Cancelled, $"refused: operation {held.OperationId} is running", CancellationToken.None);
+            return new OperationStartResult.Refused(held.OperationId);
+        }
+
+        operation = await store.Operations.TransitionAsync(operation.Id, OperationStatus.Running, null, CancellationToken.None) ?? operation;
+        _running[operation.Id] = Task.Run(() => RunAsync(operation, environment, body), CancellationToken.None);
+        return new OperationStartResult.Started(operation.Id, deployment.Id);
+    }
+
+    private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment,
+        Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body)
+    {
+        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token);
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var renewing = RenewAsync(operation, renewal.Token);
+        OperationStatus status;
+        string? error;
+        try
+        {
+            using var docker = engines.Open(environment);
+            (status, error) = await body(journal, docker);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // As after a crash: the journal shows where it stopped and the reconciler finishes the work.
+            await renewal.CancelAsync();
+            await renewing;
+            return await store.Operations.GetAsync(operation.Id, CancellationToken.None) ?? operation;
+        }
+        catch (Exception ex)
+        {
+            (status, error) = (OperationStatus.Failed, ex.Message);
+        }
+
+        await renewal.CancelAsync();
+        await renewing;
+        var final = await store.Operations.TransitionAsync(operation.Id, status, error, CancellationToken.None) ?? operation;
+        await journal.ProgressAsync(status == OperationStatus.Succeeded ? "completed" : "failed", error ?? "done",
+            status == OperationStatus.Succeeded ? 100 : journal.Percent, status: status);
+        if (operation.DeploymentId is { } deploymentId)
+        {
+            await store.Locks.ReleaseAsync(deploymentId, operation.Id, CancellationToken.None);
+        }
+
+        return await store.Operations.GetAsync(operation.Id, CancellationToken.None) ?? final;
+    }
+
+    private async Task RenewAsync(OperationRecord operation, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.LockLease / 3, time, ct);
+                await store.Locks.RenewAsync(operation.DeploymentId!, operation.Id, options.LockLease, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
+    private static partial Regex ProjectName();
+}

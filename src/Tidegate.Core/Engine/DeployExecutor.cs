@@ -1,0 +1,357 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Tidegate.Core.Definitions;
+using Tidegate.Core.Definitions.Compose;
+using Tidegate.Core.Store;
+using Tidegate.Docker;
+
+namespace Tidegate.Core.Engine;
+
+/// <summary>What one deploy (first deploy, new revision or redeploy) runs.</summary>
+internal sealed record DeployWork(
+    DeploymentRecord Deployment, ResolvedStack Stack, string StackId, string Version, string Definition,
+    IReadOnlyList<VariableValue> Variables, string RequestedBy, string Reason, bool ForcePull);
+
+/// <summary>Journal marker written once the revision exists: the reconciler reads it to know which revision
+/// an interrupted operation was starting and which one ran before.</summary>
+internal sealed record RevisionMarker(int Revision, int? Previous);
+
+/// <summary>The deploy flow: pull every image → record the revision and a backup → create networks and volumes →
+/// retire the old containers (stopped and renamed, not removed) → start the new ones in dependency order →
+/// verify health → commit (remove the retired ones) or restore (remove the new ones, restart the retired ones).</summary>
+internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, EngineOptions options, TimeProvider time)
+{
+    public const string RevisionStep = "revision";
+    public const string RetireStep = "retire";
+    public const string VerifyStep = "verify";
+
+    private readonly ProjectContainers _containers = new(docker);
+    private readonly ContainerWaits _waits = new(docker, options, time);
+
+    public async Task<(OperationStatus Status, string? Error)> RunAsync(OperationJournal j, DeployWork work)
+    {
+        var project = work.Deployment.Name;
+        var services = work.Stack.Project!.Services;
+        var previous = work.Deployment.CurrentRevision;
+
+        await j.ProgressAsync("pull", "pulling images", 0, total: services.Count, completed: 0);
+        Dictionary<string, string> digests;
+        try
+        {
+            digests = await PullAllAsync(j, services, work.ForcePull);
+        }
+        catch (DeploymentFailedException ex)
+        {
+            // Nothing of the running version was touched: the revision records the failed attempt only.
+            var failed = await store.Revisions.AddAsync(NewRevision(work, new Dictionary<string, string>()), CancellationToken.None);
+            await store.Revisions.SetOutcomeAsync(work.Deployment.Id, failed.Number, RevisionOutcome.Failed, CancellationToken.None);
+            await MetadataAsync(j, work, failed.Number, new Dictionary<string, string>(), "failed: " + ex.Message, "not started", "not checked");
+            return (OperationStatus.Failed, ex.Message);
+        }
+
+        var revision = await store.Revisions.AddAsync(NewRevision(work, digests), CancellationToken.None);
+        await j.StepAsync(RevisionStep, new RevisionMarker(revision.Number, previous), _ => Task.CompletedTask);
+        var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision.Number, work.StackId, work.Version,
+            ExtraLabels: options.ExtraLabels));
+        var old = (await _containers.ListAsync(project, j.Stopping)).Where(c => ProjectContainers.RevisionOf(c) != revision.Number).ToList();
+        await j.StepAsync("backup", null, ct => BackupAsync(j, work, previous, old, ct));
+
+        var retired = new List<RetiredContainer>();
+        try
+        {
+            await j.ProgressAsync("prepare", "creating networks and volumes", 32);
+            await PrepareAsync(j, plan);
+            await j.ProgressAsync("stop-old", old.Count == 0 ? "nothing running yet" : $"stopping {old.Count} old container(s)", 36);
+            foreach (var c in ProjectContainers.InStartOrder(old, plan).Reverse())
+            {
+                var detail = new { id = c.Id, name = ProjectContainers.NameOf(c), service = ProjectContainers.ServiceOf(c), state = c.State };
+                retired.Add(await j.StepAsync(RetireStep, detail, ct => _containers.RetireAsync(c, ct)));
+            }
+
+            await StartAllAsync(j, plan);
+            await j.ProgressAsync("verify", "verifying health", 82);
+            await j.StepAsync(VerifyStep, null, ct => VerifyAsync(plan, ct));
+        }
+        catch (Exception ex) when (ex is DeploymentFailedException or DockerApiException or DockerUnreachableException or HttpRequestException or IOException)
+        {
+            await j.ProgressAsync("restore", retired.Count > 0 ? "restoring the previous revision" : "removing the failed containers", 90);
+            await j.StepAsync("restore", new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct));
+            var rolledBack = retired.Count > 0;
+            await store.Revisions.SetOutcomeAsync(work.Deployment.Id, revision.Number,
+                rolledBack ? RevisionOutcome.RolledBack : RevisionOutcome.Failed, CancellationToken.None);
+            await MetadataAsync(j, work, revision.Number, digests, "ok", "failed: " + ex.Message, rolledBack ? "rolled back" : "failed");
+            return (rolledBack ? OperationStatus.RolledBack : OperationStatus.Failed, ex.Message);
+        }
+
+        await j.ProgressAsync("commit", "committing the revision", 96);
+        await j.StepAsync("commit", new { revision = revision.Number }, ct => CommitAsync(j, work, revision.Number, retired, digests, ct));
+        return (OperationStatus.Succeeded, null);
+    }
+
+    /// <summary>Removes the retired containers and records the revision as what runs. Also used by the reconciler.</summary>
+    public async Task CommitAsync(OperationJournal j, DeployWork? work, int revision, IReadOnlyList<RetiredContainer> retired,
+        IReadOnlyDictionary<string, string> digests, CancellationToken ct)
+    {
+        foreach (var r in retired)
+        {
+            await docker.ContainerRemoveAsync(r.Id, ct);
+        }
+
+        var deploymentId = j.Operation.DeploymentId!;
+        await store.Revisions.SetOutcomeAsync(deploymentId, revision, RevisionOutcome.Succeeded, CancellationToken.None);
+        var rev = await store.Revisions.GetAsync(deploymentId, revision, CancellationToken.None);
+        var deployment = await store.Deployments.GetAsync(deploymentId, CancellationToken.None);
+        if (rev is not null && deployment is not null)
+        {
+            await store.Deployments.SetRunningRevisionAsync(deploymentId, rev.StackId, deployment.ProductId, rev.Version, revision, true, CancellationToken.None);
+            await store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(deploymentId, j.Operation.Id, revision, rev.Version,
+                rev.ImageDigests, "ok", work is null ? "finished by reconciliation" : "ok", "healthy"), CancellationToken.None);
+            await store.Revisions.ApplyRetentionAsync(deploymentId, options.RevisionRetention, CancellationToken.None);
+            await store.Snapshots.ApplyMetadataRetentionAsync(deploymentId, options.BackupRetention, CancellationToken.None);
+            await store.Snapshots.ApplyRetentionAsync(deploymentId, options.BackupRetention, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Removes the containers of <paramref name="revision"/> and brings the retired ones back. Also used by the reconciler.</summary>
+    public async Task RestoreAsync(string project, int revision, IReadOnlyList<RetiredContainer> retired, CancellationToken ct)
+    {
+        foreach (var c in await _containers.OfRevisionAsync(project, revision, ct))
+        {
+            if (!retired.Any(r => r.Id == c.Id))
+            {
+                await docker.ContainerRemoveAsync(c.Id, ct);
+            }
+        }
+
+        // Retired in reverse start order, so restoring in reverse retire order starts dependencies first.
+        foreach (var r in retired.AsEnumerable().Reverse())
+        {
+            await _containers.RestoreAsync(r, ct);
+        }
+    }
+
+    private async Task<Dictionary<string, string>> PullAllAsync(OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force)
+    {
+        var images = services.Where(s => s.Image is not null).GroupBy(s => s.Image!, StringComparer.Ordinal).ToList();
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        var done = 0;
+        foreach (var group in images)
+        {
+            var image = group.Key;
+            var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
+            var present = await docker.ImageInspectAsync(image, j.Stopping);
+            var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
+            if (present is null && policy is "never")
+            {
+                throw new DeploymentFailedException($"Image {image} is not present and its pull_policy is never.");
+            }
+
+            if (pull)
+            {
+                await j.StepAsync("pull", new { image }, ct => PullAsync(j, image, ct));
+                present = await docker.ImageInspectAsync(image, j.Stopping)
+                          ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
+            }
+
+            digests[image] = Digest(image, present!);
+            done++;
+            await j.ProgressAsync("pull", pull ? $"pulled {image}" : $"{image} present", 30 * done / images.Count, group.First().Name, images.Count, done);
+        }
+
+        return digests;
+    }
+
+    private async Task PullAsync(OperationJournal j, string image, CancellationToken ct)
+    {
+        var host = RegistryHost(image);
+        var credential = await store.RegistryCredentials.GetForPullAsync(host, ct);
+        var auth = credential is null ? null : new RegistryAuth(credential.Username, credential.Password, credential.Host);
+        try
+        {
+            await docker.PullAsync(image, auth, null, ct);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new DeploymentFailedException($"Pull of {image} failed: {ex.DaemonMessage}");
+        }
+        catch (DockerUnreachableException ex)
+        {
+            throw new DeploymentFailedException($"Pull of {image} failed: {ex.Message}");
+        }
+    }
+
+    private async Task PrepareAsync(OperationJournal j, DeploymentPlan plan)
+    {
+        foreach (var n in plan.Networks)
+        {
+            if (await docker.NetworkInspectAsync(n.Name, j.Stopping) is not null)
+            {
+                continue;
+            }
+
+            if (n.External)
+            {
+                throw new DeploymentFailedException($"External network {n.Name} does not exist.");
+            }
+
+            await j.StepAsync("create-network", new { name = n.Name }, ct => docker.NetworkCreateAsync(n.Create, ct));
+        }
+
+        foreach (var v in plan.Volumes)
+        {
+            if (await docker.VolumeInspectAsync(v.Name, j.Stopping) is not null)
+            {
+                continue;
+            }
+
+            if (v.External)
+            {
+                throw new DeploymentFailedException($"External volume {v.Name} does not exist.");
+            }
+
+            await j.StepAsync("create-volume", new { name = v.Name }, ct => docker.VolumeCreateAsync(v.Create, ct));
+        }
+    }
+
+    /// <summary>Each service waits for its own dependencies' conditions only, so independent services start in parallel.</summary>
+    private async Task StartAllAsync(OperationJournal j, DeploymentPlan plan)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping);
+        var total = plan.Services.Count;
+        var completed = 0;
+        var ids = new ConcurrentDictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var tasks = new Dictionary<string, Lazy<Task>>(StringComparer.Ordinal);
+        foreach (var service in plan.Services)
+        {
+            tasks[service.Name] = new Lazy<Task>(() => StartServiceAsync(service));
+        }
+
+        async Task StartServiceAsync(PlannedService service)
+        {
+            foreach (var (dependency, spec) in service.DependsOn)
+            {
+                if (!tasks.TryGetValue(dependency, out var task))
+                {
+                    continue;
+                }
+
+                await task.Value;
+                foreach (var id in ids[dependency])
+                {
+                    var depService = plan.Service(dependency);
+                    await (spec.Condition switch
+                    {
+                        DependencyCondition.ServiceHealthy => _waits.WaitHealthyAsync(dependency, id, StartPeriod(depService), failed.Token),
+                        DependencyCondition.ServiceCompletedSuccessfully => _waits.WaitCompletedAsync(dependency, id, failed.Token),
+                        _ => Task.CompletedTask,
+                    });
+                }
+            }
+
+            var started = new List<string>();
+            foreach (var c in service.Containers)
+            {
+                var id = await j.StepAsync("create", new { name = c.Name, service = service.Name }, async ct =>
+                {
+                    var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
+                    foreach (var extra in c.ExtraNetworks)
+                    {
+                        await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
+                    }
+
+                    return created;
+                });
+                await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+                started.Add(id);
+            }
+
+            ids[service.Name] = started;
+            var count = Interlocked.Increment(ref completed);
+            await j.ProgressAsync("start", $"started {service.Name}", 40 + (40 * count / Math.Max(total, 1)), service.Name, total, count);
+        }
+
+        var all = tasks.Values.Select(t => t.Value).ToList();
+        try
+        {
+            await Task.WhenAll(all);
+        }
+        catch (DeploymentFailedException)
+        {
+            await failed.CancelAsync();
+            throw;
+        }
+        catch (DockerApiException ex)
+        {
+            await failed.CancelAsync();
+            throw new DeploymentFailedException("Starting the containers failed: " + ex.DaemonMessage);
+        }
+    }
+
+    private async Task VerifyAsync(DeploymentPlan plan, CancellationToken ct)
+    {
+        var oneOffs = plan.Services.SelectMany(s => s.DependsOn)
+            .Where(d => d.Value.Condition == DependencyCondition.ServiceCompletedSuccessfully).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var checks = new List<Task>();
+        foreach (var c in await _containers.OfRevisionAsync(plan.Project, plan.Revision, ct))
+        {
+            var service = ProjectContainers.ServiceOf(c);
+            checks.Add(oneOffs.Contains(service)
+                ? _waits.WaitCompletedAsync(service, c.Id, ct)
+                : _waits.WaitHealthyAsync(service, c.Id, plan.Services.FirstOrDefault(s => s.Name == service) is { } ps ? StartPeriod(ps) : null, ct));
+        }
+
+        await Task.WhenAll(checks);
+    }
+
+    private async Task BackupAsync(OperationJournal j, DeployWork work, int? previous, IReadOnlyList<Docker.Containers.ContainerSummary> old, CancellationToken ct)
+    {
+        // The seeds' backup folder: current_containers.json, docker-compose-config.yml, deployment_metadata.txt.
+        var state = JsonSerializer.Serialize(new
+        {
+            containers = old.Select(c => new { c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status, c.Labels }),
+            config = work.Stack.Render(),
+        });
+        await store.Snapshots.CreateAsync(new NewSnapshot(work.Deployment.Id, j.Operation.Id, previous, work.Deployment.Version,
+            previous is null ? "before the first deploy" : $"before replacing revision {previous}", state), ct);
+    }
+
+    private Task<DeploymentMetadata> MetadataAsync(OperationJournal j, DeployWork work, int revision, IReadOnlyDictionary<string, string> digests,
+        string pull, string deploy, string health) =>
+        store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(work.Deployment.Id, j.Operation.Id, revision, work.Version, digests, pull, deploy, health),
+            CancellationToken.None);
+
+    private static NewRevision NewRevision(DeployWork work, IReadOnlyDictionary<string, string> digests) =>
+        new(work.Deployment.Id, work.StackId, work.Version, work.Definition, work.Variables, digests, work.RequestedBy, work.Reason);
+
+    private static TimeSpan? StartPeriod(PlannedService service) =>
+        (service.Containers.Count > 0 ? service.Containers[0] : null)?.Create.Healthcheck?.StartPeriod is { } ns ? TimeSpan.FromTicks(ns / 100) : null;
+
+    /// <summary>The digest that actually runs: the repo digest for this repository when the image came from a
+    /// registry, otherwise the local image id.</summary>
+    internal static string Digest(string image, Docker.Images.ImageInspectResponse inspect)
+    {
+        var repository = Repository(image);
+        // Another repository's digest (the image pushed elsewhere) is not how this reference was resolved.
+        return inspect.RepoDigests?.FirstOrDefault(d => d.StartsWith(repository + "@", StringComparison.Ordinal)) ?? inspect.Id;
+    }
+
+    internal static string RegistryHost(string image)
+    {
+        var slash = image.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return "docker.io";
+        }
+
+        var first = image[..slash];
+        return first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost" ? first : "docker.io";
+    }
+
+    private static string Repository(string image)
+    {
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        var withoutDigest = at >= 0 ? image[..at] : image;
+        var colon = withoutDigest.LastIndexOf(':');
+        return colon > withoutDigest.LastIndexOf('/') ? withoutDigest[..colon] : withoutDigest;
+    }
+}

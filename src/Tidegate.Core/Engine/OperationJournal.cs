@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Tidegate.Core.Store;
+
+namespace Tidegate.Core.Engine;
+
+/// <summary>A failure the operation reports as its outcome (pull failed, unhealthy service, …), as opposed to a bug.</summary>
+internal sealed class DeploymentFailedException(string message) : Exception(message);
+
+/// <summary>Journals each step before it acts and after it ends, and publishes progress, for one operation.
+/// When the engine's stopping token fires the step is left unfinished on purpose: that is exactly what a crash
+/// leaves, and the reconciler handles both the same way.</summary>
+internal sealed class OperationJournal(
+    TidegateStore store, IOperationProgressSink sink, OperationRecord operation, EngineOptions options, CancellationToken stopping) : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Parallel service starts write to the journal at once; queueing them here is much faster than letting
+    // SQLite's busy handler back off and retry (it sleeps in growing steps).
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    public OperationRecord Operation => operation;
+
+    public CancellationToken Stopping => stopping;
+
+    public string Phase { get; private set; } = "starting";
+
+    public int Percent { get; private set; }
+
+    public async Task<T> StepAsync<T>(string name, object? detail, Func<CancellationToken, Task<T>> action)
+    {
+        stopping.ThrowIfCancellationRequested();
+        var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None));
+        try
+        {
+            if (options.BeforeStep is { } hook)
+            {
+                await hook(name, stopping);
+            }
+
+            var result = await action(stopping);
+            await WriteAsync(() => store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Succeeded, null, CancellationToken.None));
+            return result;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            await WriteAsync(() => store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Failed, Serialize(new { detail, error = ex.Message }), CancellationToken.None));
+            throw;
+        }
+    }
+
+    public Task StepAsync(string name, object? detail, Func<CancellationToken, Task> action) =>
+        StepAsync<bool>(name, detail, async ct =>
+        {
+            await action(ct);
+            return true;
+        });
+
+    public Task ProgressAsync(string phase, string? message, int percent, string? service = null, int? total = null, int? completed = null,
+        OperationStatus status = OperationStatus.Running)
+    {
+        Phase = phase;
+        Percent = Math.Clamp(percent, 0, 100);
+        var progress = new OperationProgress(operation.SessionId, operation.Id, operation.DeploymentId, phase, message, Percent,
+            service, total, completed, status);
+        return WriteAsync(async () =>
+        {
+            await sink.PublishAsync(progress, CancellationToken.None);
+            return true;
+        });
+    }
+
+    public void Dispose() => _writes.Dispose();
+
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write)
+    {
+        await _writes.WaitAsync(CancellationToken.None);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    public static string? Serialize(object? detail) => detail is null ? null : JsonSerializer.Serialize(detail, Json);
+
+    public static T? Deserialize<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, Json);
+}
