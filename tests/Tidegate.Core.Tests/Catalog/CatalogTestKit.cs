@@ -1,6 +1,7 @@
 using Tidegate.Core.Definitions;
 using System.Diagnostics;
 using Tidegate.Core.Catalog;
+using Tidegate.TestKit;
 
 namespace Tidegate.Core.Tests.Catalog;
 

@@ -1,5 +1,6 @@
 using Tidegate.Core.Catalog;
 using Tidegate.Core.Definitions;
+using Tidegate.TestKit;
 
 namespace Tidegate.Core.Tests.Catalog;
 

@@ -2,6 +2,7 @@ using Tidegate.Core.Definitions;
 using System.Net;
 using System.Text;
 using Tidegate.Core.Catalog;
+using Tidegate.TestKit;
 
 namespace Tidegate.Core.Tests.Catalog;
 

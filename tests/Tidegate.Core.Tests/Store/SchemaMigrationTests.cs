@@ -1,13 +1,14 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Tidegate.Core.Store;
+using Tidegate.TestKit;
 
 namespace Tidegate.Core.Tests.Store;
 
 public sealed class SchemaMigrationTests : IDisposable
 {
     private readonly string _dir = StoreFixture.NewTempDirectory();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     private StoreDatabase NewDatabase() => new(Path.Combine(_dir, StoreDatabase.FileName), TimeSpan.FromSeconds(5));
 

@@ -1,13 +1,14 @@
 using Microsoft.Data.Sqlite;
 using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
+using Tidegate.TestKit;
 
 namespace Tidegate.Core.Tests.Store;
 
 /// <summary>A real SQLite store in a fresh temp directory, one per test.</summary>
 internal sealed class StoreFixture : IAsyncDisposable
 {
-    private StoreFixture(string directory, ManualTimeProvider time, SecretProtector protector, TidegateStore store)
+    private StoreFixture(string directory, FakeTimeProvider time, SecretProtector protector, TidegateStore store)
     {
         Directory = directory;
         Time = time;
@@ -17,7 +18,7 @@ internal sealed class StoreFixture : IAsyncDisposable
 
     public string Directory { get; }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public SecretProtector Protector { get; }
 
@@ -33,7 +34,7 @@ internal sealed class StoreFixture : IAsyncDisposable
     public static async Task<StoreFixture> CreateAsync()
     {
         var directory = NewTempDirectory();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var protector = SecretProtector.Load(directory, _ => null);
         var store = await TidegateStore.OpenAsync(new StoreOptions(directory), protector, time, CancellationToken.None);
         return new StoreFixture(directory, time, protector, store);

@@ -1,7 +1,8 @@
-namespace Tidegate.Core.Tests.Catalog;
+namespace Tidegate.TestKit;
 
-/// <summary>Time that moves only when a test calls <see cref="Advance"/>; timers fire during Advance.</summary>
-internal sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
+/// <summary>A hand-written clock for tests: time moves only when a test calls <see cref="Advance"/>; timers
+/// created through it fire during Advance.</summary>
+public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<FakeTimer> _timers = [];
