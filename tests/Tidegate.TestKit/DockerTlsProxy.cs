@@ -90,7 +90,7 @@ public sealed class DockerTlsProxy : IAsyncDisposable
                 }
                 catch
                 {
-                    await StopAsync(process);
+                    await ChildProcess.StopAsync(process);
                     throw;
                 }
             }
@@ -102,28 +102,11 @@ public sealed class DockerTlsProxy : IAsyncDisposable
         }
     }
 
-    private static async Task StopAsync(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await process.WaitForExitAsync(timeout.Token);
-            }
-        }
-        finally
-        {
-            process.Dispose();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync(_process);
+            await ChildProcess.StopAsync(_process);
         }
         finally
         {

@@ -73,7 +73,7 @@ public sealed class LocalRegistry : IAsyncDisposable
                 }
                 catch
                 {
-                    await StopAsync(process);
+                    await ChildProcess.StopAsync(process);
                     throw;
                 }
             }
@@ -108,7 +108,7 @@ public sealed class LocalRegistry : IAsyncDisposable
     {
         try
         {
-            await StopAsync(_process);
+            await ChildProcess.StopAsync(_process);
         }
         finally
         {
@@ -119,23 +119,6 @@ public sealed class LocalRegistry : IAsyncDisposable
             catch (IOException)
             {
             }
-        }
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await process.WaitForExitAsync(timeout.Token);
-            }
-        }
-        finally
-        {
-            process.Dispose();
         }
     }
 

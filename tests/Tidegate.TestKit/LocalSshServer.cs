@@ -124,26 +124,9 @@ public sealed class LocalSshServer : IAsyncDisposable
             }
             catch
             {
-                await StopAsync(process);
+                await ChildProcess.StopAsync(process);
                 throw;
             }
-        }
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await process.WaitForExitAsync(timeout.Token);
-            }
-        }
-        finally
-        {
-            process.Dispose();
         }
     }
 
@@ -151,7 +134,7 @@ public sealed class LocalSshServer : IAsyncDisposable
     {
         try
         {
-            await StopAsync(_process);
+            await ChildProcess.StopAsync(_process);
         }
         finally
         {
