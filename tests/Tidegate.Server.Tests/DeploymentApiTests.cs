@@ -161,6 +161,48 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Cli_DeployWait_ThenStatusPsAndRm()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "tidegate-cli-tests", Guid.NewGuid().ToString("N"));
+        var port = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        var name = _resources.Name("cli");
+        try
+        {
+            Assert.Equal(0, (await CliAsync(home, Seed.Password + "\n", "login", "--server", _server.Address.ToString(), "--username", "operator")).Code);
+
+            var deploy = await CliAsync(home, "", "deploy", _seed.Environment.Id, StackId + "@1.0.0", "--name", name, "--var", "PORT=" + port, "--wait");
+            Assert.True(deploy.Code == 0, deploy.Out + deploy.Error);
+            Assert.Contains("Completed", deploy.Out, StringComparison.Ordinal);
+            var list = await (await _operator.GetAsync(new Uri($"/api/deployments?environmentId={_seed.Environment.Id}", UriKind.Relative))).JsonAsync();
+            var id = list.GetProperty("items").EnumerateArray().Single(d => d.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+
+            var status = await CliAsync(home, "", "status", id);
+            var ps = await CliAsync(home, "", "ps", id, "--output", "json");
+            Assert.Equal(0, status.Code);
+            Assert.Contains("health: Healthy", status.Out, StringComparison.Ordinal);
+            Assert.Equal(0, ps.Code);
+            var row = JsonDocument.Parse(ps.Out).RootElement.EnumerateArray().Single();
+            Assert.Equal(("web", "running"), (row.GetProperty("service").GetString(), row.GetProperty("state").GetString()));
+
+            var rm = await CliAsync(home, "", "rm", id, "--wait");
+            Assert.True(rm.Code == 0, rm.Out + rm.Error);
+            Assert.Empty(await ProjectContainersAsync(name));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Error)> CliAsync(string home, string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Cli.CliApp.RunAsync(args, new Cli.Client.CliIO(new StringReader(stdin), output, error, n => n == "HOME" ? home : null, Interactive: false));
+        return (code, output.ToString(), error.ToString());
+    }
+
     private async Task<(string OperationId, string DeploymentId)> DeployAsync(string name, params (string Key, string Value)[] variables)
     {
         using var response = await _operator.PostAsJsonAsync(new Uri($"/api/environments/{_seed.Environment.Id}/deployments", UriKind.Relative),
