@@ -20,6 +20,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
     private readonly TestResources _resources = new("deployapi");
     private readonly string _catalog = Path.Combine(Path.GetTempPath(), "tidegate-tests", "catalog-" + Guid.NewGuid().ToString("N"));
     private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _projects = [];
     private RealServer _server = null!;
     private Seed _seed = null!;
     private HttpClient _operator = null!;
@@ -70,6 +71,17 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
     {
         _operator.Dispose();
         _probe.Dispose();
+        // Safety net for a test that failed half-way: its deployments' containers, by compose project.
+        using (var docker = _server.Services.GetRequiredService<IDockerEngineFactory>().Open(_seed.Environment))
+        {
+            foreach (var project in _projects)
+            {
+                foreach (var container in await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, project)], default))
+                {
+                    await docker.ContainerRemoveAsync(container.Id, default);
+                }
+            }
+        }
         await _server.DisposeAsync();
         // Everything the engine created carries the label: containers, networks, volumes.
         await _resources.DisposeAsync();
@@ -80,7 +92,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
     public async Task Deploy_AsOperator_RunsTheAppHealthy_ThenStopStartAndRemoveWork()
     {
         var port = FreePort.Next();
-        var name = _resources.Name("app");
+        var name = Project("app");
 
         var (operationId, deploymentId) = await DeployAsync(name, ("PORT", port.ToString(CultureInfo.InvariantCulture)), ("API_KEY", "s3cr3t-value"));
         Assert.Equal("Succeeded", await FinishedAsync(operationId));
@@ -117,7 +129,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
     public async Task SecondOperation_WhileADeployRuns_Is409NamingTheRunningOperation()
     {
         var port = FreePort.Next();
-        var (operationId, deploymentId) = await DeployAsync(_resources.Name("busy"), ("PORT", port.ToString(CultureInfo.InvariantCulture)));
+        var (operationId, deploymentId) = await DeployAsync(Project("busy"), ("PORT", port.ToString(CultureInfo.InvariantCulture)));
 
         using var stop = await _operator.PostAsJsonAsync(new Uri($"/api/deployments/{deploymentId}/stop", UriKind.Relative), new { });
         using var again = await _operator.PostAsJsonAsync(new Uri($"/api/environments/{_seed.Environment.Id}/deployments", UriKind.Relative),
@@ -137,7 +149,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
     [Fact]
     public async Task Deploy_WithoutARequiredVariable_Is400NamingIt_AndCreatesNothing()
     {
-        var name = _resources.Name("novar");
+        var name = Project("novar");
 
         using var response = await _operator.PostAsJsonAsync(new Uri($"/api/environments/{_seed.Environment.Id}/deployments", UriKind.Relative),
             new { name, stackId = StackId, version = "1.0.0" });
@@ -166,7 +178,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
     {
         var home = Path.Combine(Path.GetTempPath(), "tidegate-cli-tests", Guid.NewGuid().ToString("N"));
         var port = FreePort.Next().ToString(CultureInfo.InvariantCulture);
-        var name = _resources.Name("cli");
+        var name = Project("cli");
         try
         {
             Assert.Equal(0, (await CliAsync(home, Seed.Password + "\n", "login", "--server", _server.Address.ToString(), "--username", "operator")).Code);
@@ -193,6 +205,13 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
         {
             Directory.Delete(home, recursive: true);
         }
+    }
+
+    private string Project(string suffix)
+    {
+        var name = _resources.Name(suffix);
+        _projects.Add(name);
+        return name;
     }
 
     private static async Task<(int Code, string Out, string Error)> CliAsync(string home, string stdin, params string[] args)
