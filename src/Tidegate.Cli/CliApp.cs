@@ -26,6 +26,10 @@ internal static class CliApp
         root.Subcommands.Add(EnvCommand.Create(io));
         root.Subcommands.Add(OpsCommand.Create(io));
         root.Subcommands.Add(ModeCommand.Create(io));
+        foreach (var command in DeploymentCommands.Create(io))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 

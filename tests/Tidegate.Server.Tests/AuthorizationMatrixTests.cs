@@ -66,6 +66,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /api/environments/{environmentId}/deployments/{deploymentId}/rollback"] = (Access.Viewer, true),
         ["POST /api/environments/{environmentId}/deployments/{deploymentId}/upgrade"] = (Access.Operator, true),
         ["POST /api/environments/{environmentId}/deployments/{deploymentId}/rollback"] = (Access.Operator, true),
+        ["GET /api/deployments/"] = (Access.Viewer, false),
+        ["GET /api/deployments/{id}"] = (Access.Viewer, true),
+        ["POST /api/environments/{environmentId}/deployments/"] = (Access.Operator, false),
+        ["POST /api/deployments/{id}/start"] = (Access.Operator, true),
+        ["POST /api/deployments/{id}/stop"] = (Access.Operator, true),
+        ["POST /api/deployments/{id}/restart"] = (Access.Operator, true),
+        ["POST /api/deployments/{id}/redeploy"] = (Access.Operator, true),
+        ["DELETE /api/deployments/{id}/"] = (Access.Operator, true),
         ["PUT /api/deployments/{id}/operation-mode"] = (Access.Operator, true),
         ["GET /api/deployments/{id}/operation-mode/history"] = (Access.Viewer, true),
         ["GET /api/operations/"] = (Access.Viewer, false),
@@ -79,7 +87,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     private readonly TidegateFactory _factory = new();
     private Seed _seed = null!;
 
-    public async Task InitializeAsync() => _seed = await Seed.CreateAsync(_factory);
+    public async Task InitializeAsync()
+    {
+        _seed = await Seed.CreateAsync(_factory);
+        // The matrix checks access, not behaviour: with the deployment locked, every allowed lifecycle call is a 409
+        // and nothing reaches the shared Docker engine or removes the deployment the later rows use.
+        var holder = await _factory.Store.Operations.CreateAsync(new NewOperation(_seed.Deployment.Id, _seed.Deployment.Name, OperationKind.Deploy, "matrix"), default);
+        await _factory.Store.Locks.AcquireAsync(_seed.Deployment.Id, holder.Id, "matrix", TimeSpan.FromHours(1), default);
+    }
 
     public Task DisposeAsync()
     {

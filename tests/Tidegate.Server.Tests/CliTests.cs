@@ -187,9 +187,9 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(0, variables.Code);
         Assert.Contains("GREETING", variables.Out, StringComparison.Ordinal);
         Assert.Equal(0, added.Code);
-        Assert.Equal(2, JsonDocument.Parse(envs.Out).RootElement.GetProperty("total").GetInt32());
-        Assert.Equal(ExitCodes.OperationFailed, test.Code);
-        Assert.Contains("engine", test.Error, StringComparison.Ordinal);
+        Assert.Equal(3, JsonDocument.Parse(envs.Out).RootElement.GetProperty("total").GetInt32()); // local (created at start), prod, edge
+        Assert.Equal(ExitCodes.Ok, test.Code); // prod is the real engine's socket
+        Assert.Contains("True", test.Out, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class HealthTests : IDisposable
     }
 
     [Fact]
-    public async Task Readyz_WithoutCredentials_ReportsTheStoreReady()
+    public async Task Readyz_WithoutCredentials_ReportsTheStoreAndTheDockerEngineReady()
     {
         using var client = _factory.Anonymous();
 
@@ -30,5 +30,6 @@ public sealed class HealthTests : IDisposable
         var body = await response.JsonAsync();
         Assert.Equal("ready", body.GetProperty("status").GetString());
         Assert.Contains(body.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store");
+        Assert.Contains(body.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "docker" && c.GetProperty("ready").GetBoolean());
     }
 }

@@ -92,8 +92,10 @@ internal sealed class Seed
         var op = await UserAsync(store, "operator", UserRole.Operator);
         var viewer = await UserAsync(store, "viewer", UserRole.Viewer);
         var env = (await store.Environments.CreateAsync(new NewEnvironment("prod", "unix:///var/run/docker.sock"), ct)).ValueOrThrow();
-        var deployment = (await store.Deployments.CreateAsync(new NewDeployment(env.Id, "web", "demo:demo-web:web", "demo:demo-web", "1.0.0"), [], ct)).ValueOrThrow();
-        var other = (await store.Deployments.CreateAsync(new NewDeployment(env.Id, "other", "demo:demo-web:web", "demo:demo-web", "1.0.0"), [], ct)).ValueOrThrow();
+        // Unique names: the matrix really starts, stops and removes these projects on the shared engine.
+        var unique = Guid.NewGuid().ToString("N")[..10];
+        var deployment = (await store.Deployments.CreateAsync(new NewDeployment(env.Id, "web-" + unique, "demo:demo-web:web", "demo:demo-web", "1.0.0"), [], ct)).ValueOrThrow();
+        var other = (await store.Deployments.CreateAsync(new NewDeployment(env.Id, "other-" + unique, "demo:demo-web:web", "demo:demo-web", "1.0.0"), [], ct)).ValueOrThrow();
         return new Seed
         {
             Admin = admin,

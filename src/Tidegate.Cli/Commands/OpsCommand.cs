@@ -46,32 +46,34 @@ internal static class OpsCommand
 
         var watchId = new Argument<string>("operation-id");
         var watch = new Command("watch", "Follow an operation's progress until it ends.") { watchId };
-        watch.SetAction(io, async (parse, ct) =>
-        {
-            var id = parse.GetValue(watchId)!;
-            if (!io.Interactive || CliCommand.IsJson(parse))
-            {
-                return await WatchAsync(io, id, (kind, e) => Print(io, parse, kind, e), ct);
-            }
-            // On a terminal: a live progress bar with phase and service counter, then the outcome line.
-            var last = "";
-            var code = await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
-            {
-                var bar = progress.AddTask($"operation {id}", maxValue: 100);
-                return await WatchAsync(io, id, (kind, e) =>
-                {
-                    last = Describe(kind, e);
-                    if (Text(e, "percentComplete") is { } p && double.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var percent))
-                    {
-                        bar.Value = percent;
-                    }
-                    bar.Description = Markup.Escape(last);
-                }, ct);
-            });
-            io.Out.WriteLine(last);
-            return code;
-        });
+        watch.SetAction(io, (parse, ct) => FollowAsync(io, parse, parse.GetValue(watchId)!, ct));
         return new Command("ops", "Operations: list, show and watch.") { list, show, watch };
+    }
+
+    /// <summary>Follows an operation until it ends (a progress bar on a terminal, lines otherwise); 0 on success, 1 on failure.</summary>
+    public static async Task<int> FollowAsync(CliIO io, ParseResult parse, string id, CancellationToken ct)
+    {
+        if (!io.Interactive || CliCommand.IsJson(parse))
+        {
+            return await WatchAsync(io, id, (kind, e) => Print(io, parse, kind, e), ct);
+        }
+        // On a terminal: a live progress bar with phase and service counter, then the outcome line.
+        var last = "";
+        var code = await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
+        {
+            var bar = progress.AddTask($"operation {id}", maxValue: 100);
+            return await WatchAsync(io, id, (kind, e) =>
+            {
+                last = Describe(kind, e);
+                if (Text(e, "percentComplete") is { } p && double.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var percent))
+                {
+                    bar.Value = percent;
+                }
+                bar.Description = Markup.Escape(last);
+            }, ct);
+        });
+        io.Out.WriteLine(last);
+        return code;
     }
 
     private static async Task<int> WatchAsync(CliIO io, string operationId, Action<string, JsonElement> onEvent, CancellationToken ct)

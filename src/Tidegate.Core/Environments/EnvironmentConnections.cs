@@ -42,7 +42,11 @@ internal sealed class EnvironmentService(TidegateStore store, IDockerEngineFacto
     public const string DefaultName = "local";
 
     /// <summary>Creates the "local" environment for the local socket when no environment is marked default.</summary>
-    public async Task<DeploymentEnvironment> EnsureDefaultAsync(CancellationToken ct)
+    public Task<DeploymentEnvironment> EnsureDefaultAsync(CancellationToken ct) => EnsureDefaultAsync(null, ct);
+
+    /// <summary>Creates the "local" environment on <paramref name="endpoint"/> (the local socket when null) when no
+    /// environment is marked default.</summary>
+    public async Task<DeploymentEnvironment> EnsureDefaultAsync(string? endpoint, CancellationToken ct)
     {
         if (await store.Environments.GetDefaultAsync(ct) is { } existing)
         {
@@ -50,7 +54,7 @@ internal sealed class EnvironmentService(TidegateStore store, IDockerEngineFacto
         }
 
         var created = await store.Environments.CreateAsync(
-            new NewEnvironment(DefaultName, "unix://" + DockerEndpoint.DefaultUnixSocket, IsDefault: true), ct);
+            new NewEnvironment(DefaultName, endpoint ?? "unix://" + DockerEndpoint.DefaultUnixSocket, IsDefault: true), ct);
         return created switch
         {
             SaveResult<DeploymentEnvironment>.Saved saved => saved.Value,

@@ -1,12 +1,15 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tidegate.Core.Catalog;
+using Tidegate.Core.Deployments;
 using Tidegate.Core.Store;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Http;
 
 namespace Tidegate.Server.Deployments;
 
-/// <summary>The seeds' routes: upgrade check, upgrade, rollback (delegated to <see cref="IDeploymentOperations"/>)
+/// <summary>Deployments: list, status, deploy, start/stop/restart/redeploy and remove (the engine's
+/// <see cref="DeploymentService"/>); the seeds' routes: upgrade check, upgrade, rollback (delegated to <see cref="IDeploymentOperations"/>)
 /// and the operation mode (real: the store's transition table, history and audit; containers via
 /// <see cref="IOperationModeLifecycle"/>).</summary>
 internal static class DeploymentsApi
@@ -22,6 +25,25 @@ internal static class DeploymentsApi
         var operate = app.MapGroup(Scoped).WithTags("Upgrade and rollback").RequireAuthorization(Policies.Operator);
         operate.MapPost("/upgrade", UpgradeAsync).ScopedBy("environmentId", "deploymentId");
         operate.MapPost("/rollback", RollbackAsync).ScopedBy("environmentId", "deploymentId");
+
+        var reads = app.MapGroup("/api/deployments").WithTags("Deployments").RequireAuthorization(Policies.Viewer);
+        reads.MapGet("/", ListAsync);
+        reads.MapGet("/{id}", GetAsync).ScopedBy(deployment: "id");
+
+        var lifecycle = app.MapGroup("/api/deployments/{id}").WithTags("Deployments").RequireAuthorization(Policies.Operator);
+        lifecycle.MapPost("/start", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
+            => Answer(engine.StartAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+        lifecycle.MapPost("/stop", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
+            => Answer(engine.StopAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+        lifecycle.MapPost("/restart", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
+            => Answer(engine.RestartAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+        lifecycle.MapPost("/redeploy", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
+            => Answer(engine.RedeployAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+        lifecycle.MapDelete(string.Empty, (string id, bool? removeVolumes, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
+            => Answer(engine.RemoveAsync(id, removeVolumes ?? false, Request(user, null), ct))).ScopedBy(deployment: "id");
+
+        app.MapGroup("/api/environments/{environmentId}/deployments").WithTags("Deployments").RequireAuthorization(Policies.Operator)
+            .MapPost("/", DeployAsync);
 
         var modes = app.MapGroup("/api/deployments/{id}").WithTags("Operation modes");
         modes.MapPut("/operation-mode", ChangeModeAsync).RequireAuthorization(Policies.Operator).ScopedBy(deployment: "id");
@@ -115,4 +137,81 @@ internal static class DeploymentsApi
         return TypedResults.Ok(Paged<ModeChangeResponse>.From(history,
             c => new ModeChangeResponse(c.Id, c.From.ToString(), c.To.ToString(), c.Reason, c.ChangedBy, c.At)));
     }
+
+    private static async Task<Results<Ok<Paged<DeploymentSummary>>, ValidationProblem>> ListAsync(
+        [AsParameters] DeploymentListFilter filter, TidegateStore store, CancellationToken ct)
+    {
+        var paging = new PageRequest(filter.Limit, filter.Offset);
+        return paging.Validate() is { Any: true } errors
+            ? errors.ToProblem()
+            : TypedResults.Ok(Paged<DeploymentSummary>.From(await store.Deployments.ListAsync(filter.EnvironmentId, paging.ToPage(), ct), DeploymentSummary.From));
+    }
+
+    private static async Task<Results<Ok<DeploymentDetail>, ProblemHttpResult>> GetAsync(
+        string id, TidegateStore store, DeploymentService engine, CancellationToken ct)
+    {
+        if (await store.Deployments.GetAsync(id, ct) is not { } deployment)
+        {
+            return Problems.NotFound("Deployment", id);
+        }
+        DeploymentStatus? status = null;
+        string? error = null;
+        try
+        {
+            status = await engine.GetStatusAsync(id, ct);
+        }
+        catch (Exception ex) when (ex is Docker.DockerUnreachableException or Docker.DockerApiException or HttpRequestException or IOException)
+        {
+            // The record is still worth showing when the engine does not answer.
+            error = ex.Message;
+        }
+        return TypedResults.Ok(DeploymentDetail.From(deployment, status, await store.Deployments.ListVariablesAsync(id, ct), error));
+    }
+
+    private static async Task<Results<Accepted<OperationAcceptedResponse>, ValidationProblem, ProblemHttpResult>> DeployAsync(
+        string environmentId, DeployBody body, ClaimsPrincipal user, TidegateStore store, StackCatalog catalog, DeploymentService engine, CancellationToken ct)
+    {
+        var errors = new FieldErrors().Required("name", body.Name).Required("stackId", body.StackId);
+        if (body.StackId is { Length: > 0 } && !StackId.TryParse(body.StackId, out _))
+        {
+            errors.Add("stackId", "stackId must be source:product:stack.");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        if (await store.Environments.GetAsync(environmentId, ct) is null)
+        {
+            return Problems.NotFound("Environment", environmentId);
+        }
+        var version = body.Version is { Length: > 0 } wanted ? catalog.FindVersion(body.StackId!, wanted) : catalog.GetLatest(body.StackId!, includePrerelease: false);
+        if (version is null || version.IsBroken)
+        {
+            return catalog.FindStack(body.StackId!) is null
+                ? Problems.NotFound("Stack", body.StackId!)
+                : Problems.NotFound("Version of stack " + body.StackId, body.Version ?? "latest");
+        }
+        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+        var variables = (body.Variables ?? new Dictionary<string, string>()).Select(v => new VariableValue(v.Key, v.Value, false)).ToList();
+        var request = new DeployRequest(environmentId, body.Name!.Trim(), version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!,
+            source, variables, user.ActorName(), SessionId: body.SessionId);
+        return await Answer(engine.DeployAsync(request, ct));
+    }
+
+    private static OperationRequest Request(ClaimsPrincipal user, OperationBody? body) => new(user.ActorName(), body?.Reason, body?.SessionId);
+
+    /// <summary>The engine's typed answer as HTTP: 202 + operation, 409 naming the running operation, 400, 404.</summary>
+    private static async Task<Results<Accepted<OperationAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Answer(Task<OperationStartResult> call)
+        => await call switch
+        {
+            OperationStartResult.Started s => TypedResults.Accepted($"/api/operations/{s.OperationId}", OperationAcceptedResponse.From(s)),
+            OperationStartResult.Refused r => Problems.Of(ProblemTypes.Conflict, $"Operation {r.RunningOperationId} is running on this deployment; wait for it to finish.",
+                new Dictionary<string, object?> { ["runningOperationId"] = r.RunningOperationId }),
+            OperationStartResult.Rejected r => Problems.Invalid(r.Errors
+                .GroupBy(e => r.Reason == "invalid deployment name" || r.Reason == "duplicate deployment" ? "name"
+                    : e.Contains("variable", StringComparison.OrdinalIgnoreCase) ? "variables" : "stack")
+                .ToDictionary(g => g.Key, g => g.ToArray()), $"The request was rejected: {r.Reason}."),
+            OperationStartResult.NotFound n => Problems.Of(ProblemTypes.NotFound, $"Not found: {n.What}."),
+            var other => throw new InvalidOperationException($"Unexpected engine answer {other}."),
+        };
 }

@@ -32,4 +32,22 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "A hub client did not take progress of operation {OperationId} in time; it can resubscribe to replay")]
     public static partial void SlowHubClient(ILogger logger, string operationId);
+
+    [LoggerMessage(11, LogLevel.Information, "Default environment {Name} on {Endpoint}")]
+    public static partial void DefaultEnvironment(ILogger logger, string name, string endpoint);
+
+    [LoggerMessage(12, LogLevel.Warning, "Reconciled interrupted {Kind} operation {OperationId} of {Project}: {Result} ({What})")]
+    public static partial void Reconciled(ILogger logger, string operationId, Core.Store.OperationKind kind, string? project, Core.Store.OperationStatus result, string what);
+
+    [LoggerMessage(13, LogLevel.Warning, "Drift in {Project}: {Kind} {Detail}")]
+    public static partial void Drift(ILogger logger, string project, Core.Engine.DriftKind kind, string detail);
+
+    [LoggerMessage(14, LogLevel.Information, "Reconciliation at start: {Operations} interrupted operations, {Drift} drift findings")]
+    public static partial void ReconcileDone(ILogger logger, int operations, int drift);
+
+    [LoggerMessage(15, LogLevel.Error, "Reconciliation at start failed: the Docker engine at {Endpoint} could not be used; deployments will fail until it answers")]
+    public static partial void ReconcileFailed(ILogger logger, Exception exception, string endpoint);
+
+    [LoggerMessage(16, LogLevel.Error, "Health monitor of environment {Environment} ({Endpoint}) stopped")]
+    public static partial void HealthMonitorFailed(ILogger logger, Exception exception, string environment, string endpoint);
 }

@@ -7,7 +7,6 @@ using Tidegate.Core.Store;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
-using Tidegate.Server.Environments;
 using Tidegate.Server.Http;
 using Tidegate.Server.Progress;
 
@@ -34,7 +33,7 @@ internal static class ServerServices
         // Seams the deployment engine fills (see docs/api.md, "Engine seams").
         services.AddSingleton<IDeploymentOperations, EngineNotWiredDeploymentOperations>();
         services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
-        services.AddSingleton<IEnvironmentConnectionTester, EngineNotWiredConnectionTester>();
+        services.AddTidegateEngine();
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
 

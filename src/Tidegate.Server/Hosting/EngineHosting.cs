@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Tidegate.Core.Deployments;
+using Tidegate.Core.Engine;
+using Tidegate.Core.Environments;
+using Tidegate.Core.Health;
+using Tidegate.Core.Store;
+using Tidegate.Server.Environments;
+using Tidegate.Server.Progress;
+using ServerConnectionTestResult = Tidegate.Server.Environments.ConnectionTestResult;
+
+namespace Tidegate.Server.Hosting;
+
+/// <summary>Registers the deployment engine and fills the server's engine seams.</summary>
+internal static class EngineHosting
+{
+    public static IServiceCollection AddTidegateEngine(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IDockerEngineFactory, DockerEngineFactory>();
+        services.AddSingleton<IOperationProgressSink, PublishingProgressSink>();
+        services.AddSingleton<DeploymentService>();
+        services.AddSingleton<Reconciler>();
+        services.AddSingleton<EnvironmentService>();
+        services.AddSingleton<HealthMonitors>();
+        services.AddSingleton<IEnvironmentConnectionTester, EngineConnectionTester>();
+        services.AddSingleton<IReadinessCheck, DockerReadinessCheck>();
+        services.AddHostedService<EngineStartup>();
+        return services;
+    }
+
+    /// <summary>The endpoint of the default environment: <c>DockerEndpoint</c> (TIDEGATE_DockerEndpoint), else DOCKER_HOST, else the local socket.</summary>
+    public static string? DefaultEndpoint(IConfiguration configuration)
+        => configuration["DockerEndpoint"] is { Length: > 0 } configured ? configured
+            : Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : null;
+
+    /// <summary>The <c>Engine</c> section: <c>HealthTimeout</c>, <c>LockLease</c> (TimeSpans) and <c>Labels</c> (added to
+    /// every resource the engine creates; tests use it to own what they deploy).</summary>
+    private static EngineOptions ReadOptions(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Engine");
+        var defaults = new EngineOptions();
+        return defaults with
+        {
+            HealthTimeout = TimeSpanOr(section["HealthTimeout"], defaults.HealthTimeout),
+            LockLease = TimeSpanOr(section["LockLease"], defaults.LockLease),
+            ExtraLabels = section.GetSection("Labels").GetChildren().Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),
+        };
+    }
+
+    private static TimeSpan TimeSpanOr(string? text, TimeSpan fallback)
+        => text is null ? fallback
+            : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero ? value
+            : throw new InvalidOperationException($"Engine setting '{text}' is not a positive duration (hh:mm:ss).");
+}
+
+/// <summary>The engine's progress goes through the server's publisher (store + hub + SSE); the publisher stores the
+/// event, so this only adds what the store sink does besides: the operation's phase and percent.</summary>
+internal sealed class PublishingProgressSink(IProgressPublisher publisher, StoreHolder holder) : IOperationProgressSink
+{
+    public async Task PublishAsync(OperationProgress progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var kind = progress.Status switch
+        {
+            OperationStatus.Succeeded => ProgressEventKind.Completed,
+            OperationStatus.Failed or OperationStatus.RolledBack or OperationStatus.Cancelled => ProgressEventKind.Failed,
+            _ => ProgressEventKind.Progress,
+        };
+        await publisher.PublishAsync(new ProgressUpdate(progress.OperationId, progress.DeploymentId, progress.SessionId, progress.Phase, progress.Message,
+            progress.PercentComplete, progress.CurrentService, progress.ServicesTotal, progress.ServicesCompleted, progress.Status.ToString(), kind), ct);
+        await holder.Store.Operations.ReportProgressAsync(progress.OperationId, progress.Phase, progress.PercentComplete, ct);
+    }
+}
+
+internal sealed class EngineConnectionTester(EnvironmentService environments) : IEnvironmentConnectionTester
+{
+    public async Task<ServerConnectionTestResult> TestAsync(DeploymentEnvironment environment, CancellationToken ct)
+        => await environments.TestAsync(environment, ct) switch
+        {
+            Core.Environments.ConnectionTestResult.Reachable r => new ServerConnectionTestResult(true, r.EngineVersion, r.ApiVersion, null, r.Latency),
+            Core.Environments.ConnectionTestResult.Unreachable u => new ServerConnectionTestResult(false, null, null, u.Error, TimeSpan.Zero),
+            var other => throw new InvalidOperationException($"Unexpected connection test result {other}."),
+        };
+}
+
+/// <summary>/readyz: the default environment's Docker engine answers.</summary>
+internal sealed class DockerReadinessCheck(StoreHolder holder, EnvironmentService environments) : IReadinessCheck
+{
+    public string Name => "docker";
+
+    public async Task<ReadinessResult> CheckAsync(CancellationToken ct)
+    {
+        if (await holder.Store.Environments.GetDefaultAsync(ct) is not { } environment)
+        {
+            return new ReadinessResult(Name, false, "No default environment yet.");
+        }
+        return await environments.TestAsync(environment, ct) switch
+        {
+            Core.Environments.ConnectionTestResult.Reachable r => new ReadinessResult(Name, true, $"{r.Endpoint}: Docker {r.EngineVersion}"),
+            Core.Environments.ConnectionTestResult.Unreachable u => new ReadinessResult(Name, false, u.Error),
+            _ => new ReadinessResult(Name, false, null),
+        };
+    }
+}
+
+/// <summary>One live <see cref="HealthMonitor"/> per environment, keyed by environment id.</summary>
+internal sealed class HealthMonitors
+{
+    public ConcurrentDictionary<string, HealthMonitor> ByEnvironment { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>At start: the default environment, then reconciliation of what a previous process left unfinished,
+/// then a health monitor per environment in the background. At stop: the engine is abandoned as a crash would
+/// leave it (docs/engine.md), so the next start reconciles.</summary>
+/// <remarks>The engine's services need the store, which is opened after hosted services are built, so they are
+/// resolved in <see cref="StartAsync"/>.</remarks>
+internal sealed class EngineStartup(
+    IServiceProvider services, StoreHolder holder, IDockerEngineFactory engines, HealthMonitors monitors, EngineOptions options, TimeProvider time,
+    IConfiguration configuration, ILogger<EngineStartup> logger) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var environments = services.GetRequiredService<EnvironmentService>();
+        var reconciler = services.GetRequiredService<Reconciler>();
+        var deployments = services.GetRequiredService<DeploymentService>();
+        var local = await environments.EnsureDefaultAsync(EngineHosting.DefaultEndpoint(configuration), cancellationToken);
+        Log.DefaultEnvironment(logger, local.Name, local.DockerEndpoint);
+        try
+        {
+            var report = await reconciler.ReconcileAsync(atStartup: true, deployments.IsRunningHere, cancellationToken);
+            foreach (var op in report.Operations)
+            {
+                Log.Reconciled(logger, op.OperationId, op.Kind, op.Project, op.Result, op.What);
+            }
+            foreach (var drift in report.Drift)
+            {
+                Log.Drift(logger, drift.Project, drift.Kind, drift.Detail);
+            }
+            Log.ReconcileDone(logger, report.Operations.Count, report.Drift.Count);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The server still serves the catalog, users and history without an engine; /readyz reports it.
+            Log.ReconcileFailed(logger, ex, local.DockerEndpoint);
+        }
+
+        foreach (var environment in (await holder.Store.Environments.ListAsync(new Page(1000, 0), cancellationToken)).Items)
+        {
+            _loops.Add(MonitorAsync(environment, _stopping.Token));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<DeploymentService>().Abandon();
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task MonitorAsync(DeploymentEnvironment environment, CancellationToken ct)
+    {
+        await Task.Yield();
+        using var docker = engines.Open(environment);
+        var monitor = new HealthMonitor(docker, options, time);
+        monitors.ByEnvironment[environment.Id] = monitor;
+        try
+        {
+            await monitor.RunAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.HealthMonitorFailed(logger, ex, environment.Name, environment.DockerEndpoint);
+        }
+        finally
+        {
+            monitors.ByEnvironment.TryRemove(environment.Id, out _);
+        }
+    }
+}
