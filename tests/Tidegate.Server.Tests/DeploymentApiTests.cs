@@ -183,7 +183,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
         {
             Assert.Equal(0, (await CliAsync(home, Seed.Password + "\n", "login", "--server", _server.Address.ToString(), "--username", "operator")).Code);
 
-            var deploy = await CliAsync(home, "", "deploy", _seed.Environment.Id, StackId + "@1.0.0", "--name", name, "--var", "PORT=" + port, "--wait");
+            var deploy = await CliAsync(home, "", "deploy", _seed.Environment.Name, StackId + "@1.0.0", "--name", name, "--var", "PORT=" + port, "--wait");
             Assert.True(deploy.Code == 0, deploy.Out + deploy.Error);
             Assert.Contains("Completed", deploy.Out, StringComparison.Ordinal);
             var list = await (await _operator.GetAsync(new Uri($"/api/deployments?environmentId={_seed.Environment.Id}", UriKind.Relative))).JsonAsync();

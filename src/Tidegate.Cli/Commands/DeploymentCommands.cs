@@ -22,7 +22,7 @@ internal static class DeploymentCommands
 
     private static Command Deploy(CliIO io)
     {
-        var environment = new Argument<string>("environment-id");
+        var environment = new Argument<string>("environment") { Description = "Environment name or id (e.g. local)." };
         var stack = new Argument<string>("stack-id") { Description = "source:product:stack, optionally @VERSION (default: the latest stable version)." };
         var name = new Option<string>("--name") { Description = "Deployment name (the compose project name).", Required = true };
         var vars = new Option<string[]>("--var") { Description = "A variable as KEY=VALUE; repeat for more.", AllowMultipleArgumentsPerToken = false };
@@ -42,11 +42,26 @@ internal static class DeploymentCommands
                 variables[pair[..eq]] = pair[(eq + 1)..];
             }
             using var api = ApiClient.ForCurrentContext(io);
-            var started = await api.SendAsync(HttpMethod.Post, $"api/environments/{Uri.EscapeDataString(parse.GetValue(environment)!)}/deployments",
+            var environmentId = await ResolveEnvironmentIdAsync(api, parse.GetValue(environment)!, ct);
+            var started = await api.SendAsync(HttpMethod.Post, $"api/environments/{Uri.EscapeDataString(environmentId)}/deployments",
                 new { name = parse.GetValue(name), stackId, version, variables }, ct);
             return await StartedAsync(io, parse, started, parse.GetValue(wait), ct);
         });
         return command;
+    }
+
+    /// <summary>Operators type environment names; the API addresses environments by id.</summary>
+    private static async Task<string> ResolveEnvironmentIdAsync(ApiClient api, string nameOrId, CancellationToken ct)
+    {
+        var page = await api.GetAsync("api/environments?limit=1000", ct);
+        foreach (var item in page.GetProperty("items").EnumerateArray())
+        {
+            if (item.GetProperty("id").GetString() == nameOrId || item.GetProperty("name").GetString() == nameOrId)
+            {
+                return item.GetProperty("id").GetString()!;
+            }
+        }
+        throw new CliException(ExitCodes.NotFound, $"environment '{nameOrId}' not found (by name or id); see 'tidegate env list'.");
     }
 
     private static Command Status(CliIO io)
