@@ -14,6 +14,7 @@ internal sealed partial class DeploymentService(
     TidegateStore store, IDockerEngineFactory engines, IOperationProgressSink progress, EngineOptions options, TimeProvider time) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly ConcurrentDictionary<string, Task<OperationRecord>> _running = new(StringComparer.Ordinal);
 
     public async Task<OperationStartResult> DeployAsync(DeployRequest request, CancellationToken ct)
@@ -127,10 +128,24 @@ internal sealed partial class DeploymentService(
     public bool IsRunningHere(string operationId) => _running.TryGetValue(operationId, out var t) && !t.IsCompleted;
 
     /// <summary>Stops working as if the process died: no step ends, no lock is released. Used by shutdown and by crash tests.</summary>
-    public void Abandon() => _stopping.Cancel();
+    public void Abandon()
+    {
+        // Host shutdown may call this after the container already disposed the service; nothing runs then.
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         foreach (var task in _running.Values)
         {

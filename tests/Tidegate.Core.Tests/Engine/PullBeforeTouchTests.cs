@@ -42,6 +42,22 @@ public sealed class PullBeforeTouchTests
         Assert.DoesNotContain(calls, c => c.Split(' ')[0] is "stop" or "rename" or "remove" or "create" or "start");
     }
 
+    [Fact]
+    public async Task Abandon_AfterDispose_IsHarmless_AndDisposeTwiceToo()
+    {
+        // Host shutdown can stop hosted services after the container disposed the singleton.
+        await using var fixture = await StoreFixture.CreateAsync();
+        var service = new DeploymentService(fixture.Store, new Factory(new FakeDockerEngine()), new StoreProgressSink(fixture.Store),
+            new EngineOptions(), TimeProvider.System);
+
+        await service.DisposeAsync();
+        var abandon = Record.Exception(service.Abandon);
+        var secondDispose = await Record.ExceptionAsync(async () => await service.DisposeAsync());
+
+        Assert.Null(abandon);
+        Assert.Null(secondDispose);
+    }
+
     private static async Task<(List<string> Calls, OperationStatus Status)> DeployTwiceAsync(string? missing)
     {
         await using var fixture = await StoreFixture.CreateAsync();
