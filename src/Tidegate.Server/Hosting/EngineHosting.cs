@@ -157,7 +157,15 @@ internal sealed class EngineStartup(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         services.GetRequiredService<DeploymentService>().Abandon();
-        await _stopping.CancelAsync();
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped after disposal (host shutdown order): the monitors were cancelled then.
+            return;
+        }
         await Task.WhenAll(_loops).WaitAsync(cancellationToken);
     }
 
