@@ -163,7 +163,7 @@ internal sealed class EngineStartup(
         }
         catch (ObjectDisposedException)
         {
-            // Stopped after disposal (host shutdown order): the monitors were cancelled then.
+            // Already disposed by the container: the host is past shutdown and nothing is left to wait for.
             return;
         }
         await Task.WhenAll(_loops).WaitAsync(cancellationToken);
