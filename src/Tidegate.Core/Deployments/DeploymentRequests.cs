@@ -30,6 +30,12 @@ internal abstract record OperationStartResult
     internal sealed record Rejected(string Reason, IReadOnlyList<string> Errors) : OperationStartResult;
 
     internal sealed record NotFound(string What) : OperationStartResult;
+
+    /// <summary>Field errors keyed by field (for variables: the variable's name); nothing changed (the API's 400).</summary>
+    internal sealed record Invalid(string Reason, IReadOnlyDictionary<string, string[]> Errors) : OperationStartResult;
+
+    /// <summary>The deployment's state does not allow the operation (not running, wrong operation mode); the API's 409.</summary>
+    internal sealed record NotAllowed(string Reason) : OperationStartResult;
 }
 
 /// <summary>What a revision's definition column holds: the source to resolve again (redeploy, rollback) and

@@ -10,7 +10,12 @@ namespace Tidegate.Core.Engine;
 /// <summary>What one deploy (first deploy, new revision or redeploy) runs.</summary>
 internal sealed record DeployWork(
     DeploymentRecord Deployment, ResolvedStack Stack, string StackId, string Version, string Definition,
-    IReadOnlyList<VariableValue> Variables, string RequestedBy, string Reason, bool ForcePull);
+    IReadOnlyList<VariableValue> Variables, string RequestedBy, string Reason, bool ForcePull)
+{
+    /// <summary>Set when the caller already took the snapshot (an upgrade or rollback snapshots before it pulls); the
+    /// executor then takes no backup of its own.</summary>
+    public string? SnapshotId { get; init; }
+}
 
 /// <summary>Journal marker written once the revision exists: the reconciler reads it to know which revision
 /// an interrupted operation was starting and which one ran before.</summary>
@@ -27,6 +32,9 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
 
     private readonly ProjectContainers _containers = new(docker);
     private readonly ContainerWaits _waits = new(docker, options, time);
+
+    /// <summary>False until the first container of the running version is retired: a failure before that left it untouched.</summary>
+    public bool TouchedRunningVersion { get; private set; }
 
     public async Task<(OperationStatus Status, string? Error)> RunAsync(OperationJournal j, DeployWork work)
     {
@@ -54,7 +62,10 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision.Number, work.StackId, work.Version,
             ExtraLabels: options.ExtraLabels));
         var old = (await _containers.ListAsync(project, j.Stopping)).Where(c => ProjectContainers.RevisionOf(c) != revision.Number).ToList();
-        await j.StepAsync("backup", null, ct => BackupAsync(j, work, previous, old, ct));
+        if (work.SnapshotId is null)
+        {
+            await j.StepAsync("backup", null, ct => BackupAsync(j, work, previous, old, ct));
+        }
 
         var retired = new List<RetiredContainer>();
         try
@@ -64,6 +75,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             await j.ProgressAsync("stop-old", old.Count == 0 ? "nothing running yet" : $"stopping {old.Count} old container(s)", 36);
             foreach (var c in ProjectContainers.InStartOrder(old, plan).Reverse())
             {
+                TouchedRunningVersion = true;
                 var detail = new { id = c.Id, name = ProjectContainers.NameOf(c), service = ProjectContainers.ServiceOf(c), state = c.State };
                 retired.Add(await j.StepAsync(RetireStep, detail, ct => _containers.RetireAsync(c, ct)));
             }
@@ -74,13 +86,18 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         }
         catch (Exception ex) when (ex is DeploymentFailedException or DockerApiException or DockerUnreachableException or HttpRequestException or IOException)
         {
-            await j.ProgressAsync("restore", retired.Count > 0 ? "restoring the previous revision" : "removing the failed containers", 90);
+            await j.ProgressAsync("restore", retired.Count > 0 ? $"automatic rollback: {ex.Message} Restoring revision {previous}." : "removing the failed containers", 90);
             await j.StepAsync("restore", new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct));
             var rolledBack = retired.Count > 0;
             await store.Revisions.SetOutcomeAsync(work.Deployment.Id, revision.Number,
                 rolledBack ? RevisionOutcome.RolledBack : RevisionOutcome.Failed, CancellationToken.None);
             await MetadataAsync(j, work, revision.Number, digests, "ok", "failed: " + ex.Message, rolledBack ? "rolled back" : "failed");
             return (rolledBack ? OperationStatus.RolledBack : OperationStatus.Failed, ex.Message);
+        }
+
+        if (previous is not null)
+        {
+            await j.ProgressAsync("point-of-no-return", $"revision {revision.Number} runs healthy: past the point of no return", 94);
         }
 
         await j.ProgressAsync("commit", "committing the revision", 96);
@@ -305,15 +322,23 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
 
     private async Task BackupAsync(OperationJournal j, DeployWork work, int? previous, IReadOnlyList<Docker.Containers.ContainerSummary> old, CancellationToken ct)
     {
-        // The seeds' backup folder: current_containers.json, docker-compose-config.yml, deployment_metadata.txt.
-        var state = JsonSerializer.Serialize(new
-        {
-            containers = old.Select(c => new { c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status, c.Labels }),
-            config = work.Stack.Render(),
-        });
         await store.Snapshots.CreateAsync(new NewSnapshot(work.Deployment.Id, j.Operation.Id, previous, work.Deployment.Version,
-            previous is null ? "before the first deploy" : $"before replacing revision {previous}", state), ct);
+            previous is null ? "before the first deploy" : $"before replacing revision {previous}", SnapshotState(old, work.Stack.Render(), null)), ct);
     }
+
+    /// <summary>The seeds' backup folder as one JSON document: current_containers.json, docker-compose-config.yml,
+    /// and (for an upgrade snapshot) the running revision's variables (secrets masked), services and image digests.</summary>
+    internal static string SnapshotState(IEnumerable<Docker.Containers.ContainerSummary> containers, string config, Revision? running) =>
+        JsonSerializer.Serialize(new
+        {
+            containers = containers.Select(c => new { c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status, c.Labels }),
+            config,
+            revision = running?.Number,
+            version = running?.Version,
+            variables = running?.Variables.Select(v => new { v.Name, v.Value, Secret = v.IsSecret }), // masked in Revision
+            services = containers.Select(ProjectContainers.ServiceOf).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
+            imageDigests = running?.ImageDigests,
+        });
 
     private Task<DeploymentMetadata> MetadataAsync(OperationJournal j, DeployWork work, int revision, IReadOnlyDictionary<string, string> digests,
         string pull, string deploy, string health) =>

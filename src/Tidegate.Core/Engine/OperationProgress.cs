@@ -12,6 +12,10 @@ internal sealed record OperationProgress(
 internal interface IOperationProgressSink
 {
     Task PublishAsync(OperationProgress progress, CancellationToken ct);
+
+    /// <summary>The engine changed a deployment's operation mode (Migrating during an upgrade, back to Normal or to Failed).
+    /// The mode and its history are already stored; the server pushes the change to the hub.</summary>
+    Task ModeChangedAsync(ModeChange change, CancellationToken ct) => Task.CompletedTask;
 }
 
 internal sealed class StoreProgressSink(TidegateStore store) : IOperationProgressSink

@@ -90,6 +90,11 @@ internal sealed class Reconciler(
             }, "remove completed (volumes kept)"),
             _ => (OperationStatus.Failed, "interrupted; nothing to resume"),
         };
+        if (op.Kind is OperationKind.Upgrade or OperationKind.Rollback)
+        {
+            (status, what) = await SettleMigrationAsync(deployment.Id, status, what, ct);
+        }
+
         return await FinishAsync(op, deployment.Id, interruptedAt, status, what, ct);
     }
 
@@ -196,6 +201,29 @@ internal sealed class Reconciler(
         {
             return (OperationStatus.Failed, ex.Message);
         }
+    }
+
+    /// <summary>An upgrade or rollback left the deployment Migrating: committed or restored → Normal, otherwise Failed
+    /// (its snapshot stays and a rollback is offered). Interrupted before anything changed counts as rolled back.</summary>
+    private async Task<(OperationStatus, string)> SettleMigrationAsync(string deploymentId, OperationStatus status, string what, CancellationToken ct)
+    {
+        var deployment = await store.Deployments.GetAsync(deploymentId, ct);
+        var untouched = status == OperationStatus.Failed && deployment?.CurrentRevision is not null && what.StartsWith("interrupted while pulling", StringComparison.Ordinal);
+        if (untouched)
+        {
+            (status, what) = (OperationStatus.RolledBack, $"{what}: revision {deployment!.CurrentRevision} still runs");
+        }
+
+        if (deployment?.Mode == OperationMode.Migrating)
+        {
+            var to = status is OperationStatus.Succeeded or OperationStatus.RolledBack ? OperationMode.Normal : OperationMode.Failed;
+            if (await store.OperationModes.ChangeAsync(deploymentId, to, "reconciled after an interruption: " + what, "tidegate", ct) is { } change)
+            {
+                await progress.ModeChangedAsync(change, ct);
+            }
+        }
+
+        return (status, what);
     }
 
     private async Task<ReconciledOperation> FinishAsync(

@@ -1,3 +1,4 @@
+using NuGet.Versioning;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tidegate.Core.Catalog;
@@ -9,7 +10,7 @@ using Tidegate.Server.Http;
 namespace Tidegate.Server.Deployments;
 
 /// <summary>Deployments: list, status, deploy, start/stop/restart/redeploy and remove (the engine's
-/// <see cref="DeploymentService"/>); the seeds' routes: upgrade check, upgrade, rollback (delegated to <see cref="IDeploymentOperations"/>)
+/// <see cref="DeploymentService"/>); the seeds' routes: upgrade check, upgrade and rollback
 /// and the operation mode (real: the store's transition table, history and audit; containers via
 /// <see cref="IOperationModeLifecycle"/>).</summary>
 internal static class DeploymentsApi
@@ -55,44 +56,105 @@ internal static class DeploymentsApi
         => await store.Deployments.GetAsync(deploymentId, ct) is { } d && d.EnvironmentId == environmentId ? d : null;
 
     private static async Task<Results<Ok<UpgradeCheckResponse>, ProblemHttpResult>> CheckUpgradeAsync(
-        string environmentId, string deploymentId, TidegateStore store, IDeploymentOperations operations, CancellationToken ct)
-        => await FindAsync(store, environmentId, deploymentId, ct) is { } d
-            ? TypedResults.Ok(await operations.CheckUpgradeAsync(d, ct))
-            : Problems.NotFound("Deployment", deploymentId);
+        string environmentId, string deploymentId, TidegateStore store, StackCatalog catalog, DeploymentService engine, CancellationToken ct)
+    {
+        if (await FindAsync(store, environmentId, deploymentId, ct) is not { } d)
+        {
+            return Problems.NotFound("Deployment", deploymentId);
+        }
+        var check = await engine.CheckUpgradeAsync(d, catalog, ct);
+        return TypedResults.Ok(new UpgradeCheckResponse(check.Success, check.UpgradeAvailable, check.CurrentVersion, check.LatestVersion, check.LatestStackId,
+            check.NewVariables, check.RemovedVariables, check.CanUpgrade, check.CannotUpgradeReason,
+            [.. check.NewerVersions.Select(v => new NewerVersionDto(v.Version, v.StackId, v.ReleaseNotesUrl))]));
+    }
 
+    /// <summary>The seed's upgrade: stackId names the stack (source:product:stack); the target is its newest version in the
+    /// deployment's channel unless <c>version</c> picks one. Only the strategy "recreate" runs without the edge.</summary>
     private static async Task<Results<Accepted<OperationStartedResponse>, ValidationProblem, ProblemHttpResult>> UpgradeAsync(
         string environmentId, string deploymentId, UpgradeRequest request, ClaimsPrincipal user, TidegateStore store,
-        IDeploymentOperations operations, CancellationToken ct)
+        StackCatalog catalog, DeploymentService engine, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.StackId))
+        var errors = new FieldErrors().Required("stackId", request.StackId);
+        if (request.StackId is { Length: > 0 } && !StackId.TryParse(request.StackId, out _))
         {
-            return Problems.Invalid("stackId", "stackId is required (source:product:stack).");
+            errors.Add("stackId", "stackId must be source:product:stack.");
+        }
+        if (request.Strategy is { } strategy && strategy != "recreate")
+        {
+            errors.Add("strategy", $"Strategy '{strategy}' is not available for this deployment; use recreate.");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
         }
         if (await FindAsync(store, environmentId, deploymentId, ct) is not { } d)
         {
             return Problems.NotFound("Deployment", deploymentId);
         }
-        var started = await operations.StartUpgradeAsync(d, request, user.ActorName(), ct);
-        return TypedResults.Accepted($"/api/operations/{started.OperationId}", started);
+        SemanticVersion? current = CatalogVersions.TryParse(d.Version, out var parsed) ? parsed : null;
+        var version = request.Version is { Length: > 0 } wanted
+            ? catalog.FindVersion(request.StackId!, wanted)
+            : catalog.GetLatest(request.StackId!, includePrerelease: current?.IsPrerelease ?? false);
+        if (version is null || version.IsBroken)
+        {
+            return catalog.FindStack(request.StackId!) is null
+                ? Problems.Of(ProblemTypes.NotFound, $"{UpgradeReasons.ProductNotFound}: stack {request.StackId} is not in the catalog (is its source still configured?).")
+                : Problems.NotFound("Version of stack " + request.StackId, request.Version ?? "latest");
+        }
+        if (version.StackId.ProductKey != d.ProductId)
+        {
+            return Problems.Invalid("stackId", $"{request.StackId} belongs to product {version.StackId.ProductKey}, the deployment to {d.ProductId}; an upgrade stays within its product.");
+        }
+        if (current is not null && CatalogVersions.Precedence.Compare(version.Version, current) <= 0)
+        {
+            return Problems.Of(ProblemTypes.Conflict, $"{UpgradeReasons.NoNewerVersion}: {version.VersionText} is not newer than {d.Version}; use rollback to go back.");
+        }
+        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+        var result = await engine.UpgradeAsync(new UpgradeWorkRequest(d.Id, version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!, source,
+            request.Variables ?? new Dictionary<string, string>(), user.ActorName(), request.SessionId), ct);
+        return Started(result, request.SessionId);
     }
 
     private static async Task<Results<Ok<RollbackInfoResponse>, ProblemHttpResult>> RollbackInfoAsync(
-        string environmentId, string deploymentId, TidegateStore store, IDeploymentOperations operations, CancellationToken ct)
-        => await FindAsync(store, environmentId, deploymentId, ct) is { } d
-            ? TypedResults.Ok(await operations.GetRollbackInfoAsync(d, ct))
-            : Problems.NotFound("Deployment", deploymentId);
-
-    private static async Task<Results<Accepted<OperationStartedResponse>, ProblemHttpResult>> RollbackAsync(
-        string environmentId, string deploymentId, RollbackRequest? request, ClaimsPrincipal user, TidegateStore store,
-        IDeploymentOperations operations, CancellationToken ct)
+        string environmentId, string deploymentId, TidegateStore store, DeploymentService engine, CancellationToken ct)
     {
         if (await FindAsync(store, environmentId, deploymentId, ct) is not { } d)
         {
             return Problems.NotFound("Deployment", deploymentId);
         }
-        var started = await operations.StartRollbackAsync(d, request ?? new RollbackRequest(null), user.ActorName(), ct);
-        return TypedResults.Accepted($"/api/operations/{started.OperationId}", started);
+        var info = await engine.GetRollbackInfoAsync(d, ct);
+        return TypedResults.Ok(new RollbackInfoResponse(info.CanRollback, info.RollbackTargetVersion, info.SnapshotDescription, info.SnapshotCreatedAt, info.TargetRevision));
     }
+
+    private static async Task<Results<Accepted<OperationStartedResponse>, ValidationProblem, ProblemHttpResult>> RollbackAsync(
+        string environmentId, string deploymentId, RollbackRequest? request, ClaimsPrincipal user, TidegateStore store,
+        DeploymentService engine, CancellationToken ct)
+    {
+        if (request?.ToRevision is < 1)
+        {
+            return Problems.Invalid("toRevision", "toRevision must be a revision number (1 or more).");
+        }
+        if (await FindAsync(store, environmentId, deploymentId, ct) is not { } d)
+        {
+            return Problems.NotFound("Deployment", deploymentId);
+        }
+        var result = await engine.RollbackAsync(d.Id, request?.ToRevision, new OperationRequest(user.ActorName(), request?.Reason, request?.SessionId), ct);
+        return Started(result, request?.SessionId);
+    }
+
+    private static Results<Accepted<OperationStartedResponse>, ValidationProblem, ProblemHttpResult> Started(OperationStartResult result, string? sessionId)
+        => result switch
+        {
+            OperationStartResult.Started s => TypedResults.Accepted($"/api/operations/{s.OperationId}",
+                new OperationStartedResponse(s.OperationId, sessionId, $"/api/operations/{s.OperationId}/events")),
+            OperationStartResult.Invalid i => Problems.Invalid(new Dictionary<string, string[]>(i.Errors), $"The request was rejected: {i.Reason}; nothing changed."),
+            OperationStartResult.NotAllowed n => Problems.Of(ProblemTypes.Conflict, n.Reason),
+            OperationStartResult.Refused r => Problems.Of(ProblemTypes.Conflict, $"Operation {r.RunningOperationId} is running on this deployment; wait for it to finish.",
+                new Dictionary<string, object?> { ["runningOperationId"] = r.RunningOperationId }),
+            OperationStartResult.NotFound n => Problems.Of(ProblemTypes.NotFound, $"Not found: {n.What}."),
+            OperationStartResult.Rejected r => Problems.Invalid(new Dictionary<string, string[]> { ["stack"] = [.. r.Errors] }, $"The request was rejected: {r.Reason}."),
+            var other => throw new InvalidOperationException($"Unexpected engine answer {other}."),
+        };
 
     private static async Task<Results<Ok<OperationModeResponse>, ValidationProblem, ProblemHttpResult>> ChangeModeAsync(
         string id, OperationModeRequest request, ClaimsPrincipal user, TidegateStore store, IOperationModeLifecycle lifecycle,

@@ -13,19 +13,25 @@ internal sealed record UpgradeCheckResponse(
     IReadOnlyList<string> NewVariables,
     IReadOnlyList<string> RemovedVariables,
     bool CanUpgrade,
-    string? CannotUpgradeReason);
+    string? CannotUpgradeReason,
+    IReadOnlyList<NewerVersionDto> NewerVersions);
+
+/// <summary>Beyond the seed: every newer version of the stack with its release notes link, newest first.</summary>
+internal sealed record NewerVersionDto(string Version, string StackId, string? ReleaseNotesUrl);
 
 /// <summary>POST .../upgrade.</summary>
-internal sealed record UpgradeRequest(string? StackId, IReadOnlyDictionary<string, string>? Variables, string? SessionId)
+internal sealed record UpgradeRequest(string? StackId, IReadOnlyDictionary<string, string>? Variables, string? SessionId, string? Version = null,
+    string? Strategy = null)
 {
-    public override string ToString() => $"UpgradeRequest {{ StackId = {StackId}, Variables = [{Variables?.Count ?? 0}], SessionId = {SessionId} }}";
+    public override string ToString() => $"UpgradeRequest {{ StackId = {StackId}, Version = {Version}, Variables = [{Variables?.Count ?? 0}], SessionId = {SessionId} }}";
 }
 
 /// <summary>GET .../rollback.</summary>
-internal sealed record RollbackInfoResponse(bool CanRollback, string? RollbackTargetVersion, string? SnapshotDescription, DateTimeOffset? SnapshotCreatedAt);
+internal sealed record RollbackInfoResponse(bool CanRollback, string? RollbackTargetVersion, string? SnapshotDescription, DateTimeOffset? SnapshotCreatedAt,
+    int? RollbackTargetRevision);
 
 /// <summary>POST .../rollback.</summary>
-internal sealed record RollbackRequest(string? SessionId);
+internal sealed record RollbackRequest(string? SessionId, int? ToRevision = null, string? Reason = null);
 
 /// <summary>The answer to starting an upgrade or rollback: the operation to follow (hub or SSE).</summary>
 internal sealed record OperationStartedResponse(string OperationId, string? SessionId, string EventsUrl);

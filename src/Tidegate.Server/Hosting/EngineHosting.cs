@@ -71,6 +71,8 @@ internal sealed class PublishingProgressSink(IProgressPublisher publisher, Store
             progress.PercentComplete, progress.CurrentService, progress.ServicesTotal, progress.ServicesCompleted, progress.Status.ToString(), kind), ct);
         await holder.Store.Operations.ReportProgressAsync(progress.OperationId, progress.Phase, progress.PercentComplete, ct);
     }
+
+    public Task ModeChangedAsync(ModeChange change, CancellationToken ct) => publisher.PublishModeChangedAsync(change, ct);
 }
 
 internal sealed class EngineConnectionTester(EnvironmentService environments) : IEnvironmentConnectionTester

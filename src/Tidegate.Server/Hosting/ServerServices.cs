@@ -31,7 +31,6 @@ internal static class ServerServices
         services.AddHostedService<CatalogSyncHostedService>();
 
         // Seams the deployment engine fills (see docs/api.md, "Engine seams").
-        services.AddSingleton<IDeploymentOperations, EngineNotWiredDeploymentOperations>();
         services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
         services.AddTidegateEngine();
         services.AddSingleton<ProgressPublisher>();
