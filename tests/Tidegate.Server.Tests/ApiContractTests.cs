@@ -181,24 +181,31 @@ public sealed class ApiContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SeedRoutes_DelegateToTheEngineSeam_501UntilItIsWired()
+    public async Task SeedRoutes_AnswerWithTheSeedShapes_AndRefuseAnUpgradeOfADeploymentThatDoesNotRun()
     {
         using var client = _factory.WithToken(_seed.OperatorToken);
         var baseUrl = $"/api/environments/{_seed.Environment.Id}/deployments/{_seed.Deployment.Id}";
 
-        using var check = await client.GetAsync(baseUrl + "/upgrade/check");
+        var check = await (await client.GetAsync(baseUrl + "/upgrade/check")).JsonAsync();
+        var rollback = await (await client.GetAsync(baseUrl + "/rollback")).JsonAsync();
         using var upgrade = await client.PostAsJsonAsync(baseUrl + "/upgrade", new { stackId = "demo:demo-web:web", variables = new { NEW_VAR = "v" }, sessionId = "s1" });
         using var wrongEnvironment = await client.GetAsync($"/api/environments/elsewhere/deployments/{_seed.Deployment.Id}/rollback");
 
-        Assert.Equal(HttpStatusCode.NotImplemented, check.StatusCode);
-        Assert.Equal("https://tidegate.dev/problems/engine-not-wired", (await check.JsonAsync()).GetProperty("type").GetString());
-        Assert.Equal(HttpStatusCode.NotImplemented, upgrade.StatusCode);
+        Assert.Equal(["success", "upgradeAvailable", "currentVersion", "latestVersion", "latestStackId", "newVariables", "removedVariables", "canUpgrade",
+            "cannotUpgradeReason", "newerVersions"], check.EnumerateObject().Select(p => p.Name));
+        // This server has no catalog source: the seed's reason for a stack source that is no longer configured.
+        Assert.Equal((false, false, "Product not found in catalog"), (check.GetProperty("upgradeAvailable").GetBoolean(),
+            check.GetProperty("canUpgrade").GetBoolean(), check.GetProperty("cannotUpgradeReason").GetString()));
+        Assert.Equal(["canRollback", "rollbackTargetVersion", "snapshotDescription", "snapshotCreatedAt", "rollbackTargetRevision"],
+            rollback.EnumerateObject().Select(p => p.Name));
+        Assert.False(rollback.GetProperty("canRollback").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, upgrade.StatusCode);
+        Assert.Contains("Product not found in catalog", (await upgrade.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, wrongEnvironment.StatusCode);
         var audit = await _factory.Store.AuditLog.QueryAsync(
             new AuditQuery(Action: "POST /api/environments/{environmentId}/deployments/{deploymentId}/upgrade"), new Page(10, 0), default);
         var entry = Assert.Single(audit.Items);
         Assert.Equal(AuditResult.Failed, entry.Result);
-        Assert.Contains("\"status\":501", entry.Details, StringComparison.Ordinal);
         Assert.Equal($"deploymentId={_seed.Deployment.Id};environmentId={_seed.Environment.Id}", entry.Target);
     }
 

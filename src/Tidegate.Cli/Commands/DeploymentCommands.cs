@@ -31,16 +31,7 @@ internal static class DeploymentCommands
         command.SetAction(io, async (parse, ct) =>
         {
             var (stackId, version) = SplitVersion(parse.GetValue(stack)!);
-            var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in parse.GetValue(vars) ?? [])
-            {
-                var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0)
-                {
-                    throw new CliException(ExitCodes.Usage, $"--var {pair}: expected KEY=VALUE.");
-                }
-                variables[pair[..eq]] = pair[(eq + 1)..];
-            }
+            var variables = UpgradeCommands.ParseVariables(parse.GetValue(vars));
             using var api = ApiClient.ForCurrentContext(io);
             var environmentId = await ResolveEnvironmentIdAsync(api, parse.GetValue(environment)!, ct);
             var started = await api.SendAsync(HttpMethod.Post, $"api/environments/{Uri.EscapeDataString(environmentId)}/deployments",
