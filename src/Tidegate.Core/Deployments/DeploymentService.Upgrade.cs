@@ -105,7 +105,7 @@ internal sealed partial class DeploymentService
         var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
             $"upgrade {running.Version} → {request.Version}", ForcePull: false);
         return await StartAsync(deployment, OperationKind.Upgrade, new OperationRequest(request.RequestedBy, work.Reason, request.SessionId),
-            (j, docker) => MigrateAsync(j, docker, deployment, running, work, $"Before upgrade to v{request.Version}"), ct);
+            (j, docker) => MigrateAsync(j, docker, deployment, running, work, $"Before upgrade to v{request.Version}", withBackup: true), ct);
     }
 
     /// <summary>The seed's rule: rollback is offered after a failed upgrade attempt (the deployment Failed, or the last
@@ -194,12 +194,16 @@ internal sealed partial class DeploymentService
         }
 
         var work = new DeployWork(deployment, stack!, target.StackId, target.Version, target.Definition, variables, request.RequestedBy,
-            request.Reason ?? $"rollback to revision {number} ({target.Version})", ForcePull: false);
+            request.Reason ?? $"rollback to revision {number} ({target.Version})", ForcePull: false)
+        {
+            RestoreHook = StackHooks.From(stack!).Hooks.Restore,
+            RestoreFromRevision = number,
+        };
         var description = info.SnapshotDescription is not null && number == info.TargetRevision
             ? $"Before rollback to v{target.Version} (after: {info.SnapshotDescription})"
             : $"Before rollback to revision {number} (v{target.Version})";
         return await StartAsync(deployment, OperationKind.Rollback, request with { Reason = work.Reason },
-            (j, docker) => MigrateAsync(j, docker, deployment, running, work, description), ct);
+            (j, docker) => MigrateAsync(j, docker, deployment, running, work, description, withBackup: false), ct);
     }
 
     /// <summary>Null when an upgrade may start; otherwise the reason (the seed's "must be running", or the mode).</summary>
@@ -231,7 +235,8 @@ internal sealed partial class DeploymentService
     /// <summary>The shared body of upgrade and rollback: mode Migrating, the seed's snapshot, the deploy flow (pull before
     /// touch; automatic restore of the kept containers on failure), then Normal — or Failed when the restore itself failed.</summary>
     private async Task<(OperationStatus, string?)> MigrateAsync(
-        OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, Revision running, DeployWork work, string snapshotDescription)
+        OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, Revision running, DeployWork work, string snapshotDescription,
+        bool withBackup)
     {
         await ChangeModeAsync(deployment.Id, OperationMode.Migrating, work.Reason, work.RequestedBy);
         OperationStatus status;
@@ -245,6 +250,19 @@ internal sealed partial class DeploymentService
             var snapshot = await j.StepAsync("snapshot", new { revision = running.Number, version = running.Version }, ct =>
                 store.Snapshots.CreateAsync(new NewSnapshot(deployment.Id, j.Operation.Id, running.Number, running.Version, snapshotDescription,
                     DeployExecutor.SnapshotState(containers, config, running)), ct));
+            if (withBackup)
+            {
+                try
+                {
+                    await BackupHookAsync(j, docker, deployment, running, snapshot);
+                }
+                catch (DeploymentFailedException ex)
+                {
+                    await ChangeModeAsync(deployment.Id, OperationMode.Normal, $"{work.Reason} stopped before any change: {ex.Message}", "tidegate");
+                    return (OperationStatus.Failed, $"{ex.Message} Nothing was changed: revision {running.Number} ({running.Version}) still runs.");
+                }
+            }
+
             (status, error) = await executor.RunAsync(j, work with { SnapshotId = snapshot.Id });
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
@@ -270,6 +288,36 @@ internal sealed partial class DeploymentService
             default:
                 await ChangeModeAsync(deployment.Id, OperationMode.Failed, $"{work.Reason} failed: {error}", "tidegate");
                 return (status, error);
+        }
+    }
+
+    /// <summary>The running revision's x-tidegate.backup hook (it knows its own data), as a one-off container of its own
+    /// definition, before anything changes. Its outcome is recorded with the snapshot; a failure (policy abort) ends the upgrade untouched.</summary>
+    private async Task BackupHookAsync(OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, Revision running, Snapshot snapshot)
+    {
+        if (OperationJournal.Deserialize<StoredDefinition>(running.Definition) is not { } stored)
+        {
+            return;
+        }
+
+        var values = await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, running.Number, j.Stopping) ?? [];
+        var (stack, _, errors) = await ResolveAsync(StackLoader.LoadText(stored.Source, stored.File, j.Stopping), deployment.EnvironmentId, values, j.Stopping);
+        if (errors.Count > 0 || StackHooks.From(stack!).Hooks.Backup is not { } backup)
+        {
+            return;
+        }
+
+        var plan = DeploymentPlanner.Plan(new PlanInput(stack!.Project!, deployment.Name, running.Number, running.StackId, running.Version,
+            ExtraLabels: options.ExtraLabels));
+        try
+        {
+            var outcome = await new HookRunner(docker, options, time).RunAsync(j, plan, backup, 3);
+            await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, outcome.ToString(), CancellationToken.None);
+        }
+        catch (DeploymentFailedException ex)
+        {
+            await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, ex.Message, CancellationToken.None);
+            throw;
         }
     }
 

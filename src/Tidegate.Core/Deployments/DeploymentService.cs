@@ -187,6 +187,7 @@ internal sealed partial class DeploymentService(
         if (!stack.HasErrors)
         {
             errors.AddRange(stack.Project!.Services.Where(s => s.Image is null).Select(s => $"service {s.Name} has no image (building images is not supported)"));
+            errors.AddRange(StackHooks.From(stack).Errors);
         }
         else if (errors.Count == 0)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Tidegate.Core.Definitions;
@@ -15,6 +16,12 @@ internal sealed record DeployWork(
     /// <summary>Set when the caller already took the snapshot (an upgrade or rollback snapshots before it pulls); the
     /// executor then takes no backup of its own.</summary>
     public string? SnapshotId { get; init; }
+
+    /// <summary>A rollback runs the target revision's restore hook where an upgrade runs its mid hooks (after the old
+    /// containers stopped, before the restored ones start), with TIDEGATE_RESTORE_REVISION set.</summary>
+    public HookSpec? RestoreHook { get; init; }
+
+    public int? RestoreFromRevision { get; init; }
 }
 
 /// <summary>Journal marker written once the revision exists: the reconciler reads it to know which revision
@@ -68,10 +75,17 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         }
 
         var retired = new List<RetiredContainer>();
+        var (hooks, _) = StackHooks.From(work.Stack);
+        var hookRunner = new HookRunner(docker, options, time);
         try
         {
             await j.ProgressAsync("prepare", "creating networks and volumes", 32);
             await PrepareAsync(j, plan);
+            foreach (var hook in hooks.Pre)
+            {
+                await hookRunner.RunAsync(j, plan, hook, 34);
+            }
+
             await j.ProgressAsync("stop-old", old.Count == 0 ? "nothing running yet" : $"stopping {old.Count} old container(s)", 36);
             foreach (var c in ProjectContainers.InStartOrder(old, plan).Reverse())
             {
@@ -80,9 +94,26 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
                 retired.Add(await j.StepAsync(RetireStep, detail, ct => _containers.RetireAsync(c, ct)));
             }
 
+            if (work.RestoreHook is { } restore)
+            {
+                var env = new Dictionary<string, string> { ["TIDEGATE_RESTORE_REVISION"] = (work.RestoreFromRevision ?? revision.Number).ToString(CultureInfo.InvariantCulture) };
+                await hookRunner.RunAsync(j, plan, restore, 38, env);
+            }
+            else
+            {
+                foreach (var hook in hooks.Mid)
+                {
+                    await hookRunner.RunAsync(j, plan, hook, 38);
+                }
+            }
+
             await StartAllAsync(j, plan);
             await j.ProgressAsync("verify", "verifying health", 82);
             await j.StepAsync(VerifyStep, null, ct => VerifyAsync(plan, ct));
+            foreach (var hook in hooks.Post)
+            {
+                await hookRunner.RunAsync(j, plan, hook, 90);
+            }
         }
         catch (Exception ex) when (ex is DeploymentFailedException or DockerApiException or DockerUnreachableException or HttpRequestException or IOException)
         {

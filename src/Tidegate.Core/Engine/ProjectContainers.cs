@@ -12,8 +12,10 @@ internal sealed class ProjectContainers(IDockerEngine docker)
 {
     public const string RetiredMarker = "-old-r";
 
+    /// <summary>The project's own containers; hook one-offs (<see cref="HookRunner.HookLabel"/>) are not part of any revision.</summary>
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string project, CancellationToken ct) =>
-        await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, project), EngineLabels.Filter(EngineLabels.Managed, "true")], ct);
+        [.. (await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, project), EngineLabels.Filter(EngineLabels.Managed, "true")], ct))
+            .Where(c => c.Labels?.ContainsKey(HookRunner.HookLabel) != true)];
 
     public async Task<IReadOnlyList<ContainerSummary>> OfRevisionAsync(string project, int revision, CancellationToken ct) =>
         (await ListAsync(project, ct)).Where(c => RevisionOf(c) == revision).ToList();
