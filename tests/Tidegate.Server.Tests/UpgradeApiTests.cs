@@ -108,6 +108,13 @@ public sealed class UpgradeApiTests(DockerDaemonFixture fixture) : IAsyncLifetim
         var started = await upgrade.JsonAsync();
         Assert.Equal("upgrade-session", started.GetProperty("sessionId").GetString());
         Assert.Equal("Succeeded", await FinishedAsync(started.GetProperty("operationId").GetString()!));
+        // The stored progress, as SSE replays it: the seed's phases with the caller's sessionId, ending completed.
+        var events = await _operator.GetStringAsync(new Uri(started.GetProperty("eventsUrl").GetString()!, UriKind.Relative));
+        foreach (var phase in new[] { "\"phase\":\"snapshot\"", "\"phase\":\"pull\"", "\"phase\":\"start\"", "\"phase\":\"point-of-no-return\"", "event: completed" })
+        {
+            Assert.Contains(phase, events, StringComparison.Ordinal);
+        }
+        Assert.Contains("\"sessionId\":\"upgrade-session\"", events, StringComparison.Ordinal);
 
         Assert.Equal("2.0.0", await VersionAsync(port));
         var detail = await GetJsonAsync($"/api/deployments/{deploymentId}");
