@@ -119,6 +119,12 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         {
             await j.ProgressAsync("restore", retired.Count > 0 ? $"automatic rollback: {ex.Message} Restoring revision {previous}." : "removing the failed containers", 90);
             await j.StepAsync("restore", new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct));
+            if (previous is null)
+            {
+                // A failed first deploy leaves nothing behind but its volumes (data is never removed implicitly).
+                await j.StepAsync("remove-networks", null, ct => RemoveNetworksAsync(project, ct));
+            }
+
             var rolledBack = retired.Count > 0;
             await store.Revisions.SetOutcomeAsync(work.Deployment.Id, revision.Number,
                 rolledBack ? RevisionOutcome.RolledBack : RevisionOutcome.Failed, CancellationToken.None);
@@ -189,6 +195,14 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         }
 
         await Task.WhenAll(failed.Select(c => docker.ContainerRemoveAsync(c.Id, ct)));
+    }
+
+    private async Task RemoveNetworksAsync(string project, CancellationToken ct)
+    {
+        foreach (var n in await docker.NetworksAsync([EngineLabels.Filter(EngineLabels.Project, project), EngineLabels.Filter(EngineLabels.Managed, "true")], ct))
+        {
+            await docker.NetworkRemoveAsync(n.Name ?? n.Id, ct);
+        }
     }
 
     private async Task<Dictionary<string, string>> PullAllAsync(OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force)

@@ -92,6 +92,7 @@ public sealed class DeployTests(DockerDaemonFixture fixture) : EngineTest(fixtur
         Assert.Equal(RevisionOutcome.Failed, (await Store.Revisions.GetAsync(deployment.Id, 1, Ct))!.Outcome);
         Assert.Null(deployment.CurrentRevision);
         Assert.Empty(await Client.ContainerListAsync(new ContainerListParameters { All = true, LabelFilters = [$"{EngineLabels.Project}={name}"] }, Ct));
+        Assert.Empty(await Client.NetworkListAsync(new Docker.Networks.NetworkListParameters { LabelFilters = [$"{EngineLabels.Project}={name}"] }, Ct));
         Assert.Null(await Store.Locks.GetAsync(deployment.Id, Ct));
     }
 
