@@ -6,6 +6,7 @@ using Tidegate.Bench;
 //   dotnet run -c Release --project bench/Tidegate.Bench -- deploy [iterations] [services]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- rollback [runs]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- upgrade-load [rate] [runs]
+//   dotnet run -c Release --project bench/Tidegate.Bench -- idle [deployments] [containers] [seconds]
 return args.FirstOrDefault() switch
 {
     "catalog" => await CatalogSyncBench.RunAsync(args[1..]),
@@ -13,11 +14,12 @@ return args.FirstOrDefault() switch
     "deploy" => await DeployBench.RunAsync(args[1..]),
     "rollback" => await UpgradeBench.RollbackAsync(args[1..]),
     "upgrade-load" => await UpgradeBench.UpgradeLoadAsync(args[1..]),
+    "idle" => await IdleBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollback [runs] | upgrade-load [rate] [runs]");
+    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollback [runs] | upgrade-load [rate] [runs] | idle [deployments] [containers] [seconds]");
     return 2;
 }
