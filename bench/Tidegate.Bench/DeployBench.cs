@@ -124,7 +124,8 @@ internal static class DeployBench
         return values[values.Count / 2];
     }
 
-    private static async Task<(int Code, string Output)> Exec(string command, string arguments, string directory)
+    /// <summary>Runs a process to its end; exit code and combined output. Shared by the benchmarks.</summary>
+    internal static async Task<(int Code, string Output)> Exec(string command, string arguments, string directory)
     {
         using var process = Process.Start(new ProcessStartInfo(command, arguments)
         {

@@ -298,17 +298,8 @@ internal static class UpgradeBench
             await Engine.WaitForOperationAsync(removed.OperationId, CancellationToken.None);
         }
 
-        public static async Task<(int Code, string Output)> ExecAsync(string command, string arguments, string directory)
-        {
-            using var process = Process.Start(new ProcessStartInfo(command, arguments)
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory,
-            })!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, await stdout + await stderr);
-        }
+        public static Task<(int Code, string Output)> ExecAsync(string command, string arguments, string directory) =>
+            DeployBench.Exec(command, arguments, directory);
 
         public async ValueTask DisposeAsync()
         {

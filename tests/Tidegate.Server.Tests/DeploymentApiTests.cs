@@ -72,16 +72,7 @@ public sealed class DeploymentApiTests(DockerDaemonFixture fixture) : IAsyncLife
         _operator.Dispose();
         _probe.Dispose();
         // Safety net for a test that failed half-way: its deployments' containers, by compose project.
-        using (var docker = _server.Services.GetRequiredService<IDockerEngineFactory>().Open(_seed.Environment))
-        {
-            foreach (var project in _projects)
-            {
-                foreach (var container in await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, project)], default))
-                {
-                    await docker.ContainerRemoveAsync(container.Id, default);
-                }
-            }
-        }
+        await ProjectCleanup.RemoveAsync(_server, _seed.Environment, _projects);
         await _server.DisposeAsync();
         // Everything the engine created carries the label: containers, networks, volumes.
         await _resources.DisposeAsync();

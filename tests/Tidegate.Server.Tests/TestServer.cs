@@ -175,3 +175,20 @@ public sealed class RealServer : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Safety net for a test that failed half-way: removes its deployments' containers, found by compose project.</summary>
+internal static class ProjectCleanup
+{
+    public static async Task RemoveAsync(RealServer server, Tidegate.Core.Store.DeploymentEnvironment environment, IEnumerable<string> projects)
+    {
+        using var docker = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Tidegate.Core.Environments.IDockerEngineFactory>(server.Services).Open(environment);
+        foreach (var project in projects)
+        {
+            foreach (var container in await docker.ContainersAsync([Tidegate.Core.Engine.EngineLabels.Filter(Tidegate.Core.Engine.EngineLabels.Project, project)], default))
+            {
+                await docker.ContainerRemoveAsync(container.Id, default);
+            }
+        }
+    }
+}

@@ -71,6 +71,33 @@ public abstract class EngineTest : IAsyncLifetime, IClassFixture<DockerDaemonFix
 
     protected string ProjectName(string suffix = "app") => Resources.Name(suffix);
 
+    /// <summary>An engine that abandons its work (as if the process died) right before the <paramref name="occurrence"/>-th
+    /// begin of step <paramref name="step"/>, holding locks as "crashed-process".</summary>
+    internal DeploymentService CrashingService(string step, int occurrence = 1)
+    {
+        var seen = 0;
+        DeploymentService? crashing = null;
+        crashing = NewService(Options with
+        {
+            Holder = "crashed-process",
+            BeforeStep = (name, ct) =>
+            {
+                if (name == step && Interlocked.Increment(ref seen) == occurrence)
+                {
+                    crashing!.Abandon();
+                }
+
+                ct.ThrowIfCancellationRequested();
+                return Task.CompletedTask;
+            },
+        });
+        return crashing;
+    }
+
+    /// <summary>A fresh reconciler, as a restarted process runs it.</summary>
+    internal Task<ReconcileReport> ReconcileAsync() =>
+        new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System).ReconcileAsync(atStartup: true, null, Ct);
+
     internal DeployRequest Request(string name, string stack, string version = "1.0.0", params (string Name, string Value)[] variables) =>
         new(Environment.Id, name, "test:web:web", "web", version, new StackSource(stack),
             [.. variables.Select(v => new VariableValue(v.Name, v.Value, false))], "tester", "test");

@@ -26,22 +26,7 @@ public sealed class ReconcilerTests(DockerDaemonFixture fixture) : EngineTest(fi
         var port = FreePort.Next();
         var name = ProjectName();
         var (_, deployment) = await DeployAsync(Request(name, ThreeTierStack(port)));
-        var seen = 0;
-        DeploymentService? crashing = null;
-        crashing = NewService(Options with
-        {
-            Holder = "crashed-process",
-            BeforeStep = (name, ct) =>
-            {
-                if (name == step && Interlocked.Increment(ref seen) == occurrence)
-                {
-                    crashing!.Abandon();
-                }
-
-                ct.ThrowIfCancellationRequested();
-                return Task.CompletedTask;
-            },
-        });
+        var crashing = CrashingService(step, occurrence);
         await using (crashing)
         {
             var started = Assert.IsType<OperationStartResult.Started>(
@@ -50,8 +35,7 @@ public sealed class ReconcilerTests(DockerDaemonFixture fixture) : EngineTest(fi
             Assert.Equal(OperationStatus.Running, abandoned.Status);
         }
 
-        var report = await new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System)
-            .ReconcileAsync(atStartup: true, null, Ct);
+        var report = await ReconcileAsync();
 
         var reconciled = Assert.Single(report.Operations);
         Assert.Contains($"interrupted at step {step}", reconciled.What, StringComparison.Ordinal);
@@ -67,8 +51,7 @@ public sealed class ReconcilerTests(DockerDaemonFixture fixture) : EngineTest(fi
         var containers = await Client.ContainerListAsync(new ContainerListParameters { All = true, LabelFilters = [$"{EngineLabels.Project}={name}"] }, Ct);
         Assert.Equal([$"/{name}-db-1", $"/{name}-migrate-1", $"/{name}-web-1"], containers.Select(c => c.Names![0]).Order());
         Assert.All(containers, c => Assert.Equal(current.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Labels![EngineLabels.Revision]));
-        Assert.Empty((await new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System)
-            .ReconcileAsync(atStartup: true, null, Ct)).Drift);
+        Assert.Empty((await ReconcileAsync()).Drift);
     }
 
     [Fact]
@@ -77,29 +60,14 @@ public sealed class ReconcilerTests(DockerDaemonFixture fixture) : EngineTest(fi
         var port = FreePort.Next();
         var name = ProjectName();
         var (_, deployment) = await DeployAsync(Request(name, ThreeTierStack(port)));
-        DeploymentService? crashing = null;
-        crashing = NewService(Options with
-        {
-            Holder = "crashed-process",
-            BeforeStep = (step, ct) =>
-            {
-                if (step == "stop")
-                {
-                    crashing!.Abandon();
-                }
-
-                ct.ThrowIfCancellationRequested();
-                return Task.CompletedTask;
-            },
-        });
+        var crashing = CrashingService("stop");
         await using (crashing)
         {
             var started = Assert.IsType<OperationStartResult.Started>(await crashing.StopAsync(deployment.Id, new OperationRequest("tester"), Ct));
             Assert.Equal(OperationStatus.Running, (await crashing.WaitForOperationAsync(started.OperationId, Ct))!.Status);
         }
 
-        var report = await new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System)
-            .ReconcileAsync(atStartup: true, null, Ct);
+        var report = await ReconcileAsync();
 
         var reconciled = Assert.Single(report.Operations);
         Assert.Equal(OperationStatus.Succeeded, reconciled.Result);

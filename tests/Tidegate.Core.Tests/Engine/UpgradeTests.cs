@@ -102,22 +102,7 @@ public sealed class UpgradeTests(DockerDaemonFixture fixture) : EngineTest(fixtu
     {
         var port = FreePort.Next();
         var (_, deployment) = await DeployAsync(Request(ProjectName(), ThreeTierStack(port)));
-        var seen = 0;
-        DeploymentService? crashing = null;
-        crashing = NewService(Options with
-        {
-            Holder = "crashed-process",
-            BeforeStep = (name, ct) =>
-            {
-                if (name == step && Interlocked.Increment(ref seen) == occurrence)
-                {
-                    crashing!.Abandon();
-                }
-
-                ct.ThrowIfCancellationRequested();
-                return Task.CompletedTask;
-            },
-        });
+        var crashing = CrashingService(step, occurrence);
         await using (crashing)
         {
             var abandoned = await RunAsync(crashing.UpgradeAsync(Upgrade(deployment, port, TestImages.Web110, "1.1.0"), Ct), crashing);
@@ -125,8 +110,7 @@ public sealed class UpgradeTests(DockerDaemonFixture fixture) : EngineTest(fixtu
         }
         Assert.Equal(OperationMode.Migrating, (await Store.Deployments.GetAsync(deployment.Id, Ct))!.Mode);
 
-        var report = await new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System)
-            .ReconcileAsync(atStartup: true, null, Ct);
+        var report = await ReconcileAsync();
 
         var reconciled = Assert.Single(report.Operations);
         Assert.Contains($"interrupted at step {step}", reconciled.What, StringComparison.Ordinal);
