@@ -59,6 +59,9 @@ public static class ServerHost
         app.MapRegistriesApi();
         app.MapDeploymentsApi();
         app.MapOperationsApi();
+        app.MapRevisionsApi();
+        app.MapLogsApi();
+        app.MapOperationCancelApi();
         app.MapHub<DeploymentHub>("/hubs/deployment").RequireAuthorization(Policies.Viewer);
         return app;
     }

@@ -35,6 +35,8 @@ internal static class ServerServices
         services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
         services.AddTidegateEngine();
         services.AddSingleton<ProgressPublisher>();
+        services.AddSingleton<Core.Engine.OperationCancellation>();
+        services.AddSingleton<Core.Deployments.DeploymentLogs>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
 
         services.AddSingleton<LoginService>();
