@@ -5,6 +5,7 @@ using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
 using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
+using Tidegate.Server.Hooks;
 using Tidegate.Server.Hosting;
 using Tidegate.Server.Operations;
 using Tidegate.Server.Progress;
@@ -62,6 +63,7 @@ public static class ServerHost
         app.MapRevisionsApi();
         app.MapLogsApi();
         app.MapOperationCancelApi();
+        app.MapHooksApi();
         app.MapHub<DeploymentHub>("/hubs/deployment").RequireAuthorization(Policies.Viewer);
         return app;
     }

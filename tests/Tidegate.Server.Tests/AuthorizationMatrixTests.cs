@@ -86,6 +86,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /api/deployments/{id}/metadata"] = (Access.Viewer, true),
         ["GET /api/deployments/{id}/logs/"] = (Access.Viewer, true),
         ["GET /api/deployments/{id}/logs/follow"] = (Access.Viewer, true),
+        ["POST /api/hooks/deploy"] = (Access.Operator, true),
         // SignalR maps its endpoints for any method; the matrix calls them with POST.
         ["ANY /hubs/deployment/negotiate"] = (Access.Viewer, false),
         ["ANY /hubs/deployment"] = (Access.Viewer, false),

@@ -203,6 +203,57 @@ public sealed class DeploymentHistoryAndLogsTests(DockerDaemonFixture fixture) :
         Assert.Contains(stream.Seen, e => e.Event == "log" && e.Data.GetProperty("text").GetString() == "web 1.0.0: stopping");
     }
 
+    [Fact]
+    public async Task DeployHook_CreatesAndUpgradesADeployment_ScopedTokensStayInScope_AndAnIdempotencyKeyStartsOnce()
+    {
+        var port = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        var name = Project("hook");
+        using var created = await _operator.PostAsJsonAsync(new Uri("/api/hooks/deploy?wait=true", UriKind.Relative), new
+        {
+            environment = _seed.Environment.Name, deployment = name, stackId = StackId, version = "1.0.0",
+            variables = new Dictionary<string, string> { ["PORT"] = port, ["API_KEY"] = "hook-secret" },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.OK, await created.Content.ReadAsStringAsync());
+        var first = await created.JsonAsync();
+        Assert.Equal(("Succeeded", "1.0.0"), (first.GetProperty("status").GetString(), first.GetProperty("version").GetString()));
+        var id = first.GetProperty("deploymentId").GetString()!;
+        var scopedToken = (await _server.Store.ApiTokens.IssueAsync(new Core.Store.NewApiToken(_seed.Operator.Id, "ci-hook", ScopeDeploymentId: id), default)).Token;
+        using var ci = _server.Client(scopedToken);
+
+        // No stackId, version or variables: the deployment's stack at its latest version, with the values it has.
+        using var request1 = HookRequest(new { environment = _seed.Environment.Id, deployment = name }, "build-42");
+        using var request2 = HookRequest(new { environment = _seed.Environment.Id, deployment = name }, "build-42");
+        using var upgrade = await ci.SendAsync(request1);
+        using var again = await ci.SendAsync(request2);
+        using var elsewhere = await ci.PostAsJsonAsync(new Uri("/api/hooks/deploy", UriKind.Relative),
+            new { environment = _seed.Environment.Name, deployment = _seed.OtherDeployment.Name });
+
+        Assert.True(upgrade.StatusCode == HttpStatusCode.Accepted, await upgrade.Content.ReadAsStringAsync());
+        var started = await upgrade.JsonAsync();
+        var replay = await again.JsonAsync();
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal((started.GetProperty("operationId").GetString(), true), (replay.GetProperty("operationId").GetString(), replay.GetProperty("replayed").GetBoolean()));
+        Assert.False(started.GetProperty("replayed").GetBoolean());
+        Assert.Equal("2.0.0", started.GetProperty("version").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+        var operationId = started.GetProperty("operationId").GetString()!;
+        Assert.Equal("Succeeded", await Wait.UntilAsync(async ct => (await GetAsync($"/api/operations/{operationId}", ct)).GetProperty("operation").GetProperty("status").GetString(),
+            s => s is not ("Pending" or "Running"), "the hook's upgrade finished", OperationTimeout));
+        using var probe = new HttpClient();
+        Assert.Equal("2.0.0", (await probe.GetStringAsync(new Uri($"http://127.0.0.1:{port}/version"))).Trim());
+        var revisions = (await GetAsync($"/api/deployments/{id}/revisions")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, revisions.Count);
+        var diff = await GetAsync($"/api/deployments/{id}/revisions/diff?from=1&to=2");
+        Assert.Empty(diff.GetProperty("variables").EnumerateArray()); // PORT and the secret were kept
+    }
+
+    private static HttpRequestMessage HookRequest(object body, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/hooks/deploy", UriKind.Relative)) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+
     private string Project(string suffix)
     {
         var name = _resources.Name(suffix);

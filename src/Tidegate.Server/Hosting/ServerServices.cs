@@ -37,6 +37,7 @@ internal static class ServerServices
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<Core.Engine.OperationCancellation>();
         services.AddSingleton<Core.Deployments.DeploymentLogs>();
+        services.AddSingleton<Hooks.DeployHookIdempotency>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
 
         services.AddSingleton<LoginService>();
