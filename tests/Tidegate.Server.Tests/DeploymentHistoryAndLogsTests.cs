@@ -194,6 +194,7 @@ public sealed class DeploymentHistoryAndLogsTests(DockerDaemonFixture fixture) :
         // New lines keep coming (a health check per second) until the container stops.
         var fresh = await stream.UntilAsync(e => e.Event == "log" && e.Data.GetProperty("timestamp").GetDateTimeOffset() > before);
         Assert.Equal("web", fresh.Data.GetProperty("service").GetString());
+        var cliFollow = CliAsync("", "logs", id, "--follow", "--tail", "20");
         using (var stop = await _operator.PostAsJsonAsync(new Uri($"/api/deployments/{id}/stop", UriKind.Relative), new { }))
         {
             Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
@@ -201,6 +202,9 @@ public sealed class DeploymentHistoryAndLogsTests(DockerDaemonFixture fixture) :
         var end = await stream.UntilAsync(e => e.Event == "end");
         Assert.Equal("stopped", end.Data.GetProperty("reason").GetString());
         Assert.Contains(stream.Seen, e => e.Event == "log" && e.Data.GetProperty("text").GetString() == "web 1.0.0: stopping");
+        var followed = await cliFollow.WaitAsync(OperationTimeout);
+        Assert.True(followed.Code == 0, followed.Error);
+        Assert.Contains("| web 1.0.0: stopping", followed.Out, StringComparison.Ordinal);
     }
 
     [Fact]
