@@ -16,6 +16,9 @@ internal readonly record struct DiffLine(DiffKind Kind, string Text, int OldInde
 /// <summary>A line diff (Myers' O((N+M)·D) greedy algorithm, shortest edit script) and its unified-diff rendering.</summary>
 internal static class LineDiff
 {
+    /// <summary>Beyond this many inserted plus deleted lines the diff stops searching for the shortest script.</summary>
+    public const int MaxEdits = 2000;
+
     /// <summary>The edit script turning <paramref name="oldLines"/> into <paramref name="newLines"/>, in order;
     /// within a change, deletions come before insertions (as in <c>diff -u</c>).</summary>
     public static IReadOnlyList<DiffLine> Compute(IReadOnlyList<string> oldLines, IReadOnlyList<string> newLines)
@@ -159,11 +162,19 @@ internal static class LineDiff
         var max = n + m;
         var offset = max + 1;
         var v = new int[2 * max + 3];
+        // trace[d] holds the frontier before step d, for diagonals -d..d only (index k + d): O(D²) memory, not O(D·(N+M)).
         var trace = new List<int[]>();
         var found = false;
         for (var d = 0; d <= max && !found; d++)
         {
-            trace.Add((int[])v.Clone());
+            if (d > MaxEdits)
+            {
+                // Too different to be worth a minimal script: everything old out, everything new in.
+                Middle(a, b, a0, a1, b0, b0, script);
+                Middle(a, b, a1, a1, b0, b1, script);
+                return;
+            }
+            trace.Add(v.AsSpan(offset - d, 2 * d + 1).ToArray());
             for (var k = -d; k <= d; k += 2)
             {
                 var x = k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
@@ -189,8 +200,8 @@ internal static class LineDiff
         {
             var before = trace[d];
             var k = cx - cy;
-            var prevK = k == -d || (k != d && before[offset + k - 1] < before[offset + k + 1]) ? k + 1 : k - 1;
-            var prevX = before[offset + prevK];
+            var prevK = k == -d || (k != d && before[k - 1 + d] < before[k + 1 + d]) ? k + 1 : k - 1;
+            var prevX = before[prevK + d];
             var prevY = prevX - prevK;
             while (cx > prevX && cy > prevY)
             {

@@ -38,6 +38,28 @@ public sealed class LineDiffTests
     }
 
     [Fact]
+    public void Compute_OnALongFileWithAFewChanges_IsStillShortest()
+    {
+        var a = Enumerable.Range(0, 3000).Select(i => "line " + i).ToList();
+        var b = a.Where(l => !l.EndsWith('7') || l.Length % 2 == 0).Select(l => l.EndsWith("00", StringComparison.Ordinal) ? l + " changed" : l).ToList();
+
+        AssertValidShortest(a, b, LineDiff.Compute(a, b));
+    }
+
+    [Fact]
+    public void Compute_WhenTheTextsShareNothingAndExceedTheEditBound_ReplacesEverything()
+    {
+        var a = Enumerable.Range(0, LineDiff.MaxEdits).Select(i => "old " + i).ToList();
+        var b = Enumerable.Range(0, LineDiff.MaxEdits).Select(i => "new " + i).ToList();
+
+        var script = LineDiff.Compute(a, b);
+
+        Assert.Equal(a, script.TakeWhile(l => l.Kind == DiffKind.Deleted).Select(l => l.Text));
+        Assert.Equal(b, script.SkipWhile(l => l.Kind == DiffKind.Deleted).Select(l => l.Text));
+        Assert.All(script.Skip(a.Count), l => Assert.Equal(DiffKind.Inserted, l.Kind));
+    }
+
+    [Fact]
     public void Unified_RendersHunksWithContextAndHeaders_LikeDiffU()
     {
         var old = string.Join("\n", Enumerable.Range(1, 12).Select(i => "line " + i)) + "\n";
