@@ -7,6 +7,7 @@ using Tidegate.Bench;
 //   dotnet run -c Release --project bench/Tidegate.Bench -- rollback [runs]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- upgrade-load [rate] [runs]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- idle [deployments] [containers] [seconds]
+//   dotnet run -c Release --project bench/Tidegate.Bench -- api [deployments=500] [requests=1000] [events=200]
 return args.FirstOrDefault() switch
 {
     "catalog" => await CatalogSyncBench.RunAsync(args[1..]),
@@ -15,11 +16,12 @@ return args.FirstOrDefault() switch
     "rollback" => await UpgradeBench.RollbackAsync(args[1..]),
     "upgrade-load" => await UpgradeBench.UpgradeLoadAsync(args[1..]),
     "idle" => await IdleBench.RunAsync(args[1..]),
+    "api" => await ApiBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollback [runs] | upgrade-load [rate] [runs] | idle [deployments] [containers] [seconds]");
+    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollback [runs] | upgrade-load [rate] [runs] | idle [deployments] [containers] [seconds] | api [deployments] [requests] [events]");
     return 2;
 }

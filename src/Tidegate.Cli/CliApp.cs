@@ -26,6 +26,9 @@ internal static class CliApp
         root.Subcommands.Add(EnvCommand.Create(io));
         root.Subcommands.Add(OpsCommand.Create(io));
         root.Subcommands.Add(ModeCommand.Create(io));
+        root.Subcommands.Add(RevisionsCommand.Create(io));
+        root.Subcommands.Add(RevisionsCommand.Metadata(io));
+        root.Subcommands.Add(LogsCommand.Create(io));
         foreach (var command in DeploymentCommands.Create(io).Concat(UpgradeCommands.Create(io)))
         {
             root.Subcommands.Add(command);

@@ -5,6 +5,7 @@ using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
 using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
+using Tidegate.Server.Hooks;
 using Tidegate.Server.Hosting;
 using Tidegate.Server.Operations;
 using Tidegate.Server.Progress;
@@ -59,6 +60,10 @@ public static class ServerHost
         app.MapRegistriesApi();
         app.MapDeploymentsApi();
         app.MapOperationsApi();
+        app.MapRevisionsApi();
+        app.MapLogsApi();
+        app.MapOperationCancelApi();
+        app.MapHooksApi();
         app.MapHub<DeploymentHub>("/hubs/deployment").RequireAuthorization(Policies.Viewer);
         return app;
     }

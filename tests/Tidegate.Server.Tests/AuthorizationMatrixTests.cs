@@ -79,6 +79,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /api/operations/"] = (Access.Viewer, false),
         ["GET /api/operations/{operationId}"] = (Access.Viewer, true),
         ["GET /api/operations/{operationId}/events"] = (Access.Viewer, true),
+        ["POST /api/operations/{operationId}/cancel"] = (Access.Operator, true),
+        ["GET /api/deployments/{id}/revisions"] = (Access.Viewer, true),
+        ["GET /api/deployments/{id}/revisions/diff"] = (Access.Viewer, true),
+        ["GET /api/deployments/{id}/revisions/{number}"] = (Access.Viewer, true),
+        ["GET /api/deployments/{id}/metadata"] = (Access.Viewer, true),
+        ["GET /api/deployments/{id}/logs/"] = (Access.Viewer, true),
+        ["GET /api/deployments/{id}/logs/follow"] = (Access.Viewer, true),
+        ["POST /api/hooks/deploy"] = (Access.Operator, true),
         // SignalR maps its endpoints for any method; the matrix calls them with POST.
         ["ANY /hubs/deployment/negotiate"] = (Access.Viewer, false),
         ["ANY /hubs/deployment"] = (Access.Viewer, false),
@@ -204,5 +212,6 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         .Replace("{userId}", "missing", StringComparison.Ordinal)
         .Replace("{tokenId}", "missing", StringComparison.Ordinal)
         .Replace("{sourceId}", "missing", StringComparison.Ordinal)
-        .Replace("{operationId}", "missing", StringComparison.Ordinal);
+        .Replace("{operationId}", "missing", StringComparison.Ordinal)
+        .Replace("{number}", "1", StringComparison.Ordinal);
 }

@@ -47,7 +47,7 @@ internal static class OpsCommand
         var watchId = new Argument<string>("operation-id");
         var watch = new Command("watch", "Follow an operation's progress until it ends.") { watchId };
         watch.SetAction(io, (parse, ct) => FollowAsync(io, parse, parse.GetValue(watchId)!, ct));
-        return new Command("ops", "Operations: list, show and watch.") { list, show, watch };
+        return new Command("ops", "Operations: list, show, watch and cancel.") { list, show, watch, CancelCommand.Create(io) };
     }
 
     /// <summary>Follows an operation until it ends (a progress bar on a terminal, lines otherwise); 0 on success, 1 on failure.</summary>

@@ -41,6 +41,11 @@ internal interface IDockerEngine : IDisposable
     /// <summary>The last lines of a container's logs (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken ct);
 
+    /// <summary>A container's log lines per stream; with Follow until the container stops or <paramref name="ct"/> fires.
+    /// Fakes that never serve logs need not implement it.</summary>
+    IAsyncEnumerable<LogLine> ContainerLogsAsync(string id, ContainerLogsParameters parameters, CancellationToken ct)
+        => throw new NotSupportedException("This engine does not serve container logs.");
+
     Task<NetworkResponse?> NetworkInspectAsync(string name, CancellationToken ct);
 
     Task NetworkCreateAsync(NetworkCreateRequest request, CancellationToken ct);
@@ -124,6 +129,9 @@ internal sealed class DockerEngine(DockerClient client) : IDockerEngine
 
         return result;
     }
+
+    public IAsyncEnumerable<LogLine> ContainerLogsAsync(string id, ContainerLogsParameters parameters, CancellationToken ct) =>
+        client.ContainerLogsAsync(id, parameters, ct);
 
     public Task<NetworkResponse?> NetworkInspectAsync(string name, CancellationToken ct) => OrNull(() => client.NetworkInspectAsync(name, ct));
 

@@ -34,6 +34,9 @@ internal static class ServerServices
         services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
         services.AddTidegateEngine();
         services.AddSingleton<ProgressPublisher>();
+        services.AddSingleton<Core.Engine.OperationCancellation>();
+        services.AddSingleton<Core.Deployments.DeploymentLogs>();
+        services.AddSingleton<Hooks.DeployHookIdempotency>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
 
         services.AddSingleton<LoginService>();
