@@ -263,7 +263,13 @@ internal sealed partial class DeploymentService
                 }
             }
 
-            (status, error) = await executor.RunAsync(j, work with { SnapshotId = snapshot.Id });
+            (status, error) = await executor.RunAsync(j, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel });
+        }
+        catch (OperationCanceledException) when (j.Cancel?.IsCancellationRequested == true && !_stopping.IsCancellationRequested)
+        {
+            // Cancelled before the point of no return: nothing of the running version changed.
+            await ChangeModeAsync(deployment.Id, OperationMode.Normal, $"{work.Reason} cancelled before any change", work.RequestedBy);
+            throw;
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {

@@ -11,8 +11,10 @@ namespace Tidegate.Core.Deployments;
 /// <summary>The application-facing engine API. Every state-changing call starts a persisted operation under the
 /// deployment's lock and returns its id at once (or a typed refusal); the work runs in the background.</summary>
 internal sealed partial class DeploymentService(
-    TidegateStore store, IDockerEngineFactory engines, IOperationProgressSink progress, EngineOptions options, TimeProvider time) : IAsyncDisposable
+    TidegateStore store, IDockerEngineFactory engines, IOperationProgressSink progress, EngineOptions options, TimeProvider time,
+    OperationCancellation? cancellations = null) : IAsyncDisposable
 {
+    private readonly OperationCancellation _cancellations = cancellations ?? new OperationCancellation();
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
     private readonly ConcurrentDictionary<string, Task<OperationRecord>> _running = new(StringComparer.Ordinal);
@@ -58,7 +60,7 @@ internal sealed partial class DeploymentService(
         {
             await store.Deployments.SetVariablesAsync(deployment.Id, variables, CancellationToken.None);
             var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
-                request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false);
+                request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false) { Cancel = j.Cancel };
             return await new DeployExecutor(store, docker, options, time).RunAsync(j, work);
         }, ct);
     }
@@ -83,7 +85,7 @@ internal sealed partial class DeploymentService(
 
         return await StartAsync(deployment, OperationKind.Redeploy, request, (j, docker) =>
             new DeployExecutor(store, docker, options, time).RunAsync(j, new DeployWork(deployment, stack!, revision.StackId, revision.Version,
-                revision.Definition, variables, request.RequestedBy, request.Reason ?? $"redeploy of revision {number}", ForcePull: true)), ct);
+                revision.Definition, variables, request.RequestedBy, request.Reason ?? $"redeploy of revision {number}", ForcePull: true) { Cancel = j.Cancel }), ct);
     }
 
     public Task<OperationStartResult> StartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
@@ -218,7 +220,10 @@ internal sealed partial class DeploymentService(
     private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment,
         Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body)
     {
-        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token);
+        using var cancel = operation.Kind is OperationKind.Deploy or OperationKind.Redeploy or OperationKind.Upgrade or OperationKind.Rollback
+            ? _cancellations.Register(operation.Id, "pull", _stopping.Token)
+            : null;
+        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token) { Cancel = cancel };
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var renewing = RenewAsync(operation, renewal.Token);
         OperationStatus status;
@@ -234,6 +239,10 @@ internal sealed partial class DeploymentService(
             await renewal.CancelAsync();
             await renewing;
             return await store.Operations.GetAsync(operation.Id, CancellationToken.None) ?? operation;
+        }
+        catch (Exception ex) when (cancel?.IsCancellationRequested == true && ex is OperationCanceledException or DeploymentFailedException)
+        {
+            (status, error) = (OperationStatus.Cancelled, $"cancelled by {cancel.RequestedBy} while {journal.Phase}; nothing of the running version was changed");
         }
         catch (Exception ex)
         {

@@ -22,6 +22,9 @@ internal sealed record DeployWork(
     public HookSpec? RestoreHook { get; init; }
 
     public int? RestoreFromRevision { get; init; }
+
+    /// <summary>A user's cancel request, honoured while pulling (before the point of no return).</summary>
+    public OperationCancellationHandle? Cancel { get; init; }
 }
 
 /// <summary>Journal marker written once the revision exists: the reconciler reads it to know which revision
@@ -55,6 +58,10 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         {
             digests = await PullAllAsync(j, services, work.ForcePull);
         }
+        catch (DeploymentFailedException) when (work.Cancel?.IsCancellationRequested == true)
+        {
+            throw new OperationCanceledException(work.Cancel.Token);
+        }
         catch (DeploymentFailedException ex)
         {
             // Nothing of the running version was touched: the revision records the failed attempt only.
@@ -62,6 +69,12 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             await store.Revisions.SetOutcomeAsync(work.Deployment.Id, failed.Number, RevisionOutcome.Failed, CancellationToken.None);
             await MetadataAsync(j, work, failed.Number, new Dictionary<string, string>(), "failed: " + ex.Message, "not started", "not checked");
             return (OperationStatus.Failed, ex.Message);
+        }
+
+        // The point of no return: from here on the running version is changed, so a cancel request is refused (409).
+        if (work.Cancel is { } cancel && !cancel.TryPassPointOfNoReturn("replacing the running containers"))
+        {
+            throw new OperationCanceledException(cancel.Token);
         }
 
         var revision = await store.Revisions.AddAsync(NewRevision(work, digests), CancellationToken.None);
@@ -207,6 +220,8 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
 
     private async Task<Dictionary<string, string>> PullAllAsync(OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force)
     {
+        using var cancellable = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping, j.Cancel?.Token ?? CancellationToken.None);
+        var token = cancellable.Token;
         var images = services.Where(s => s.Image is not null).GroupBy(s => s.Image!, StringComparer.Ordinal).ToList();
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);
         var done = 0;
@@ -214,7 +229,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         {
             var image = group.Key;
             var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
-            var present = await docker.ImageInspectAsync(image, j.Stopping);
+            var present = await docker.ImageInspectAsync(image, token);
             var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
             if (present is null && policy is "never")
             {
@@ -223,7 +238,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
 
             if (pull)
             {
-                await j.StepAsync("pull", new { image }, ct => PullAsync(j, image, ct));
+                await j.StepAsync("pull", new { image }, _ => PullAsync(j, image, token));
                 present = await docker.ImageInspectAsync(image, j.Stopping)
                           ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
             }

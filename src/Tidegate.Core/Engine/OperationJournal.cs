@@ -22,6 +22,9 @@ internal sealed class OperationJournal(
 
     public CancellationToken Stopping => stopping;
 
+    /// <summary>Set for operations that can be cancelled by a user (deploy, redeploy, upgrade) while they prepare.</summary>
+    public OperationCancellationHandle? Cancel { get; init; }
+
     public string Phase { get; private set; } = "starting";
 
     public int Percent { get; private set; }
@@ -63,6 +66,7 @@ internal sealed class OperationJournal(
         OperationStatus status = OperationStatus.Running)
     {
         Phase = phase;
+        Cancel?.SetPhase(phase);
         Percent = Math.Clamp(percent, 0, 100);
         var progress = new OperationProgress(operation.SessionId, operation.Id, operation.DeploymentId, phase, message, Percent,
             service, total, completed, status);

@@ -89,6 +89,43 @@ public sealed class UpgradeTests(DockerDaemonFixture fixture) : EngineTest(fixtu
         Assert.DoesNotContain(await Store.Deployments.ListVariablesAsync(deployment.Id, Ct), v => v.Name == "VERSION" && v.Value != "1.0.0");
     }
 
+    [Fact]
+    public async Task Upgrade_CancelledWhilePulling_EndsCancelled_InModeNormal_WithTheOldVersionRunning()
+    {
+        var port = FreePort.Next();
+        var (_, deployment) = await DeployAsync(Request(ProjectName(), ThreeTierStack(port)));
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = new OperationCancellation();
+        await using var service = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options with
+        {
+            BeforeStep = async (name, ct) =>
+            {
+                if (name == "pull")
+                {
+                    reached.TrySetResult();
+                    await release.Task.WaitAsync(ct);
+                }
+            },
+        }, TimeProvider.System, registry);
+        // pull_policy always: the upgrade pulls, and waits there until the test released it.
+        var request = Upgrade(deployment, port, TestImages.Web110, "1.1.0");
+        request = request with { Source = new StackSource(request.Source.Text.Replace("    image: " + TestImages.Web110,
+            "    image: " + TestImages.Web110 + "\n    pull_policy: always", StringComparison.Ordinal)) };
+        var started = Assert.IsType<OperationStartResult.Started>(await service.UpgradeAsync(request, Ct));
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.IsType<CancelRequestResult.Requested>(registry.RequestCancel(started.OperationId, "tester"));
+        release.SetResult();
+        var operation = (await service.WaitForOperationAsync(started.OperationId, Ct))!;
+
+        Assert.Equal(OperationStatus.Cancelled, operation.Status);
+        Assert.Contains("cancelled by tester", operation.Error, StringComparison.Ordinal);
+        deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
+        Assert.Equal(("1.0.0", 1, OperationMode.Normal), (deployment.Version, deployment.CurrentRevision, deployment.Mode));
+        Assert.Equal("1.0.0", await GetTextAsync(port));
+    }
+
     /// <summary>The engine is abandoned (as if the process died) right before the given step of an upgrade 1.0.0 → 1.1.0;
     /// a fresh engine reconciles. The deployment ends upgraded or restored, says which, and is back in mode Normal.</summary>
     [Theory]
