@@ -12,16 +12,15 @@ internal sealed class WebUi
     private const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'";
 
-    private readonly PhysicalFileProvider _files;
     private readonly string _index;
 
     private WebUi(string root)
     {
-        _files = new PhysicalFileProvider(root);
+        Root = root;
         _index = Path.Combine(root, "index.html");
     }
 
-    public string Root => _files.Root;
+    public string Root { get; }
 
     /// <summary>The UI to serve, or null when the configured (or default) web root holds no index.html.</summary>
     public static WebUi? Resolve(IConfiguration configuration)
@@ -33,9 +32,16 @@ internal sealed class WebUi
     }
 
     /// <summary>Static files; before routing, anonymous (the login page must load).</summary>
-    public void UseAssets(IApplicationBuilder app) => app.UseStaticFiles(new StaticFileOptions
+    public void UseAssets(WebApplication app)
     {
-        FileProvider = _files,
+        var files = new PhysicalFileProvider(Root);
+        app.Lifetime.ApplicationStopped.Register(files.Dispose);
+        app.UseStaticFiles(Options(files));
+    }
+
+    private static StaticFileOptions Options(PhysicalFileProvider files) => new()
+    {
+        FileProvider = files,
         OnPrepareResponse = context =>
         {
             var headers = context.Context.Response.Headers;
@@ -48,7 +54,7 @@ internal sealed class WebUi
                 headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
             }
         },
-    });
+    };
 
     /// <summary>After routing: a GET that matched no endpoint and is a client-side route gets index.html.</summary>
     public void UseFallback(IApplicationBuilder app) => app.Use(async (context, next) =>

@@ -38,6 +38,13 @@ export function DeploymentPage() {
   const rollback = useLoad(() => seedBase ? optional<RollbackInfo>(`${seedBase}/rollback`).catch(() => null) : Promise.resolve(null), [seedBase]);
   const operations = useLoad(() => api.get<Paged<Operation>>(`/api/operations${qs({ deploymentId: id, limit: 10 })}`), [id]);
 
+  // Health changes without an event (a container turns healthy or crashes): poll the detail quietly.
+  const reloadDetail = detail.reload;
+  useEffect(() => {
+    const h = setInterval(() => { if (document.visibilityState !== "hidden") void reloadDetail(); }, 5000);
+    return () => clearInterval(h);
+  }, [reloadDetail]);
+
   const refreshAll = useCallback(() => {
     void detail.reload(); void upgrade.reload(); void rollback.reload(); void operations.reload();
   }, [detail, upgrade, rollback, operations]);
