@@ -83,7 +83,7 @@ function Shell({ children }: { children: React.ReactNode }) {
         <>
           <a className="skip" href="#main">{t("app.skip")}</a>
           <header className="top">
-            <span className="brand" aria-hidden="true">⛵ {t("app.name")}</span>
+            <span className="brand" aria-hidden="true"><span className="logo" />{t("app.name")}</span>
             <nav aria-label={t("nav.main")}>
               <NavLink to="/" end>{t("nav.overview")}</NavLink>
               <NavLink to="/catalog">{t("nav.catalog")}</NavLink>

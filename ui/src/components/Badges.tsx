@@ -2,7 +2,6 @@ import { useI18n, type Key } from "../i18n";
 
 const healthClass: Record<string, string> = { healthy: "ok", degraded: "warn", unhealthy: "bad", maintenance: "info", unknown: "muted" };
 const modeClass: Record<string, string> = { Normal: "ok", Maintenance: "info", Migrating: "info", Failed: "bad", Stopped: "muted" };
-const modeIcon: Record<string, string> = { Normal: "🟢", Maintenance: "🔧", Migrating: "🔄", Failed: "🔴", Stopped: "⏹️" };
 
 export function HealthBadge({ health }: { health: string | null | undefined }) {
   const { t } = useI18n();
@@ -18,7 +17,7 @@ export function ModeBadge({ mode }: { mode: string }) {
   const known = ["Normal", "Maintenance", "Migrating", "Failed", "Stopped"].includes(mode);
   return (
     <span className={`badge badge-${modeClass[mode] ?? "muted"}`} data-testid="mode">
-      <span aria-hidden="true">{modeIcon[mode] ?? ""} </span>{known ? t(`mode.${mode}` as Key) : mode}
+      <span className="mode-dot" aria-hidden="true" />{known ? t(`mode.${mode}` as Key) : mode}
     </span>
   );
 }
