@@ -70,8 +70,9 @@ build_ui() {
   sum="$(sha256sum "$ui/package-lock.json" | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     log "installing the web UI's npm packages (npm ci)"
-    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error) && echo "$sum" >"$stamp"
+    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error) || { log "npm ci failed"; return 1; }
+    echo "$sum" >"$stamp"
   fi
   log "building the web UI (ui/ -> src/Tidegate.Server/wwwroot)"
-  (cd "$ui" && npm run --silent build >/dev/null)
+  (cd "$ui" && npm run --silent build >/dev/null) || { log "the web UI build failed"; return 1; }
 }

@@ -42,13 +42,16 @@ interface HubOptions {
 
 /** One hub connection for the lifetime of the component (or until `key` changes); null key = no connection. */
 export function useHub(key: string | null, options: HubOptions): ConnectionState {
-  const [state, setState] = useState<ConnectionState>("connecting");
+  // The state belongs to the key it was reached for: right after the key changes it is "connecting", not
+  // the previous connection's "connected".
+  const [keyed, setKeyed] = useState<{ key: string | null; state: ConnectionState }>({ key, state: "connecting" });
   const opts = useRef(options);
   opts.current = options;
 
   useEffect(() => {
     if (!key) return;
     let disposed = false;
+    const setState = (state: ConnectionState) => setKeyed({ key, state });
     let retry: ReturnType<typeof setTimeout> | undefined;
     const hub = hubFactory();
     const progress = (e: ProgressEvent) => opts.current.onProgress?.(e);
@@ -90,7 +93,8 @@ export function useHub(key: string | null, options: HubOptions): ConnectionState
     };
   }, [key]);
 
-  return key ? state : "disconnected";
+  if (!key) return "disconnected";
+  return keyed.key === key ? keyed.state : "connecting";
 }
 
 export interface ProgressState {
@@ -125,4 +129,26 @@ export function useProgress(target: { sessionId?: string | null; operationId?: s
     },
   });
   return { connection, event, count, done: event?.kind === "completed", failed: event?.kind === "failed" };
+}
+
+/** Progress of an operation this page starts itself, as the seeds ask: subscribe with a fresh sessionId first,
+ * call the endpoint once the subscription stands (or after 5 s, the replay covers the rest). */
+export function useSessionProgress(fallbackOperationId: string | null = null) {
+  const [session, setSession] = useState<string | null>(null);
+  const waiters = useRef<(() => void)[]>([]);
+  const progress = useProgress(session ? { sessionId: session } : fallbackOperationId ? { operationId: fallbackOperationId } : null);
+  useEffect(() => {
+    if (session && progress.connection === "connected" && waiters.current.length) {
+      const ready = waiters.current;
+      waiters.current = [];
+      ready.forEach(f => f());
+    }
+  }, [session, progress.connection]);
+  const start = (sessionId: string) => new Promise<void>(resolve => {
+    const release = () => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(() => { waiters.current = waiters.current.filter(f => f !== release); resolve(); }, 5000);
+    waiters.current.push(release);
+    setSession(sessionId);
+  });
+  return { session, progress, start, clear: () => setSession(null) };
 }

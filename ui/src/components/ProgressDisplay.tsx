@@ -9,7 +9,8 @@ export function ProgressDisplay({ event, connection, title }: { event: ProgressE
   const percent = Math.max(0, Math.min(100, event?.percentComplete ?? (event?.kind === "completed" ? 100 : 0)));
   const status = event?.kind === "completed" ? "completed" : event?.kind === "failed" ? "failed" : "running";
   return (
-    <section className={`progress progress-${status}`} aria-label={title ?? t("progress.label")} data-testid="progress">
+    <section className={`progress progress-${status}`} aria-label={title ?? t("progress.label")} data-testid="progress"
+      data-event-id={event?.id} data-event-at={event?.at}>
       <div className="progress-head">
         {title && <strong>{title}</strong>}
         <LiveIndicator connection={connection} />

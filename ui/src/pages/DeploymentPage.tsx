@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ApiError, enc, errorText, newSessionId, optional, qs } from "../api";
 import { canOperate, isAdmin, useAuth } from "../auth";
 import { useI18n, type Key } from "../i18n";
-import { useHub, useProgress } from "../live";
+import { useHub, useSessionProgress } from "../live";
 import { HealthBadge, ModeBadge } from "../components/Badges";
 import { RollbackBanner, UpgradeBanner } from "../components/Banners";
 import { Dialog, ErrorNote } from "../components/Dialog";
@@ -24,7 +24,6 @@ export function DeploymentPage() {
   const { me } = useAuth();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const [session, setSession] = useState<string | null>(null);
   const [upgradeOpen, setUpgradeOpen] = useState(false);
   const [actionNote, setActionNote] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -62,7 +61,8 @@ export function DeploymentPage() {
 
   // The operation to follow: a session we started here (upgrade), the ?op= of a started action, or the running one.
   const runningOp = op ?? detail.data?.runningOperationId ?? null;
-  const progress = useProgress(session ? { sessionId: session } : runningOp ? { operationId: runningOp } : null);
+  const live = useSessionProgress(runningOp);
+  const { session, progress } = live;
   useEffect(() => { if (progress.done || progress.failed) soon(); }, [progress.done, progress.failed, soon]);
 
   const act = async (action: string) => {
@@ -76,13 +76,21 @@ export function DeploymentPage() {
         soon();
         return;
       }
-      const r = action === "remove"
-        ? await api.del<OperationAccepted>(`/api/deployments/${enc(id)}`)
-        : await api.post<OperationAccepted>(`/api/deployments/${enc(id)}/${action}`, { reason: "UI" });
-      setSession(null);
+      if (action === "remove") {
+        await api.del<OperationAccepted>(`/api/deployments/${enc(id)}`);
+        navigate("/");
+        return;
+      }
+      const sessionId = newSessionId();
+      setParams({});
+      await live.start(sessionId);
+      try {
+        await api.post<OperationAccepted>(`/api/deployments/${enc(id)}/${action}`, { reason: "UI", sessionId });
+      } catch (e) {
+        live.clear();
+        throw e;
+      }
       setActionNote(t("action.started", { action: t(`action.${action}` as Key) }));
-      if (action === "remove") { navigate("/"); return; }
-      setParams({ op: r.operationId });
     } catch (e) {
       setActionError(e);
     }
@@ -190,15 +198,18 @@ export function DeploymentPage() {
         <UpgradeDialog
           name={d.name} stackId={d.stackId} check={upgrade.data} base={seedBase}
           onClose={() => setUpgradeOpen(false)}
-          onStarted={s => { setUpgradeOpen(false); setParams({}); setSession(s); }}
+          startSession={async s => { setParams({}); await live.start(s); }}
+          onStarted={() => setUpgradeOpen(false)}
+          cancelSession={live.clear}
         />
       )}
     </>
   );
 }
 
-function UpgradeDialog({ name, stackId, check, base, onClose, onStarted }: {
-  name: string; stackId: string; check: UpgradeCheck; base: string; onClose: () => void; onStarted: (sessionId: string) => void;
+function UpgradeDialog({ name, stackId, check, base, onClose, onStarted, startSession, cancelSession }: {
+  name: string; stackId: string; check: UpgradeCheck; base: string; onClose: () => void; onStarted: () => void;
+  startSession: (sessionId: string) => Promise<void>; cancelSession: () => void;
 }) {
   const { t } = useI18n();
   const targets = check.newerVersions?.length ? check.newerVersions : [{ version: check.latestVersion ?? "", stackId: check.latestStackId ?? stackId, releaseNotesUrl: null }];
@@ -228,9 +239,11 @@ function UpgradeDialog({ name, stackId, check, base, onClose, onStarted }: {
     const sessionId = newSessionId();
     try {
       const variables = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ""));
+      await startSession(sessionId); // subscribe first (seed 000)
       await api.post(`${base}/upgrade`, { stackId: chosen.stackId, version: chosen.version, variables, sessionId, strategy: strategy || undefined });
-      onStarted(sessionId);
+      onStarted();
     } catch (err) {
+      cancelSession();
       if (err instanceof ApiError && err.problem.errors) {
         const spread = problemToFieldErrors(err.problem, newDefs);
         setErrors(spread.fields);

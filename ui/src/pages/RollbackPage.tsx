@@ -3,7 +3,7 @@ import { Link, useParams, useSearchParams } from "react-router";
 import { api, enc, newSessionId, optional } from "../api";
 import { canOperate, useAuth } from "../auth";
 import { useI18n } from "../i18n";
-import { useProgress } from "../live";
+import { useSessionProgress } from "../live";
 import { ErrorNote } from "../components/Dialog";
 import { ProgressDisplay } from "../components/ProgressDisplay";
 import { useLoad } from "../useLoad";
@@ -18,14 +18,14 @@ export function RollbackPage() {
   const revisionVersion = params.get("version");
   const { t, fmtDate } = useI18n();
   const { me } = useAuth();
-  const [session, setSession] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const detail = useLoad(() => api.get<DeploymentDetail>(`/api/deployments/${enc(id)}`), [id]);
   const envId = detail.data?.deployment.environmentId;
   const base = envId ? `/api/environments/${enc(envId)}/deployments/${enc(id)}` : null;
   const info = useLoad(() => base ? optional<RollbackInfo>(`${base}/rollback`) : Promise.resolve(null), [base]);
-  const progress = useProgress(session ? { sessionId: session } : null);
+  const live = useSessionProgress();
+  const { session, progress } = live;
 
   const target = toRevision ? revisionVersion ?? `#${toRevision}` : info.data?.rollbackTargetVersion ?? "?";
   const possible = toRevision ? true : !!info.data?.canRollback;
@@ -35,11 +35,11 @@ export function RollbackPage() {
     setBusy(true);
     setError(null);
     const sessionId = newSessionId();
-    setSession(sessionId); // subscribe first (seed 000); the hub replays anything that came before
     try {
+      await live.start(sessionId); // subscribe first (seed 000)
       await api.post(`${base}/rollback`, toRevision ? { sessionId, toRevision: Number(toRevision) } : { sessionId });
     } catch (e) {
-      setSession(null);
+      live.clear();
       setError(e);
     } finally {
       setBusy(false);
