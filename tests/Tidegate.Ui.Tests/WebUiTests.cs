@@ -39,7 +39,7 @@ public sealed partial class WebUiTests(DockerDaemonFixture docker) : IClassFixtu
         await PageSteps.LoginAsync(page);
 
         // Catalog: product, versions, release notes, variables; deploy 1.0.0 from there.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Catalog" }).ClickAsync();
+        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Catalog" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "web", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "1.0.0", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "1.0.0" })).ToBeVisibleAsync();
@@ -111,7 +111,7 @@ public sealed partial class WebUiTests(DockerDaemonFixture docker) : IClassFixtu
         await page.GetByLabel("Language").SelectOptionAsync("de");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Übersicht" })).ToBeVisibleAsync();
         await page.ReloadAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Katalog" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Katalog" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "de");
         await page.GetByLabel("Farbschema").SelectOptionAsync("dark");
         await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
