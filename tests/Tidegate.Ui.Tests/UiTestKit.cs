@@ -123,6 +123,7 @@ public sealed class Browser : IAsyncDisposable
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(Screenshots);
+        await page.EvaluateAsync("window.scrollTo(0, 0)"); // the sticky header belongs at the top of a full-page shot
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
     }
 

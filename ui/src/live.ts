@@ -37,6 +37,8 @@ interface HubOptions {
   subscribe: (hub: HubLike) => Promise<unknown>;
   onProgress?: (e: ProgressEvent) => void;
   onModeChanged?: (m: ModeChanged) => void;
+  /** The observer stream's ObserverStatus callback (api-contracts, stream "modes"). */
+  onObserverStatus?: (status: unknown) => void;
   onReconnected?: () => void;
 }
 
@@ -59,6 +61,7 @@ export function useHub(key: string | null, options: HubOptions): ConnectionState
     hub.on("DeploymentCompleted", progress);
     hub.on("DeploymentFailed", progress);
     hub.on("OperationModeChanged", (m: ModeChanged) => opts.current.onModeChanged?.(m));
+    hub.on("ObserverStatus", (o: unknown) => opts.current.onObserverStatus?.(o));
     hub.onreconnecting(() => { if (!disposed) setState("reconnecting"); });
     hub.onreconnected(async () => {
       if (disposed) return;

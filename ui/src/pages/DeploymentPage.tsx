@@ -11,6 +11,7 @@ import { LiveIndicator, ProgressDisplay } from "../components/ProgressDisplay";
 import { VariableFields } from "../components/VariableFields";
 import { useLoad } from "../useLoad";
 import { problemToFieldErrors, validateVariables } from "../variables";
+import { MODES, type Mode } from "../types";
 import type {
   DeploymentDetail, LogLine, ModeHistoryEntry, Operation, OperationAccepted, ObserverStatus, Paged, Revision, RevisionDiff,
   RollbackInfo, Rollout, UpgradeCheck, VariableDef, VersionDetail,
@@ -44,7 +45,9 @@ export function DeploymentPage() {
     return () => clearInterval(h);
   }, [reloadDetail]);
 
+  const [tick, setTick] = useState(0);
   const refreshAll = useCallback(() => {
+    setTick(x => x + 1);
     void detail.reload(); void upgrade.reload(); void rollback.reload(); void operations.reload();
   }, [detail, upgrade, rollback, operations]);
 
@@ -56,6 +59,7 @@ export function DeploymentPage() {
     subscribe: hub => hub.invoke("SubscribeToDeploymentId", id),
     onProgress: e => { if (e.kind !== "progress") soon(); },
     onModeChanged: () => soon(),
+    onObserverStatus: () => soon(),
     onReconnected: () => soon(),
   });
 
@@ -124,6 +128,9 @@ export function DeploymentPage() {
       {(session || runningOp) && (
         <ProgressDisplay event={progress.event} connection={progress.connection} title={progress.event?.phase ? undefined : t("detail.running")} />
       )}
+      {operate && (progress.event?.operationId ?? runningOp) && !progress.done && !progress.failed && (
+        <CancelOperation operationId={(progress.event?.operationId ?? runningOp)!} />
+      )}
 
       {operate && (
         <section aria-labelledby="actions-title" className="card">
@@ -180,7 +187,7 @@ export function DeploymentPage() {
         </dl>
       </details>
 
-      <ModePanel id={id} mode={d.mode} actions={dd.availableActions} onChanged={soon} />
+      <ModePanel id={id} mode={d.mode} actions={dd.availableActions} onChanged={soon} tick={tick} />
       <RolloutPanel id={id} />
       <LogsPanel id={id} services={dd.services.map(s => s.name)} />
       <RevisionsPanel id={id} />
@@ -204,6 +211,26 @@ export function DeploymentPage() {
         />
       )}
     </>
+  );
+}
+
+const modeText = (t: (k: Key) => string, m: string) => MODES.includes(m as Mode) ? t(`mode.${m}` as Key) : m;
+
+/** POST /api/operations/{id}/cancel: 202 when requested, 409 with the reason when past the point of no return. */
+function CancelOperation({ operationId }: { operationId: string }) {
+  const { t } = useI18n();
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const cancel = async () => {
+    setError(null);
+    try { await api.post(`/api/operations/${enc(operationId)}/cancel`); setNote(t("progress.cancelRequested")); } catch (e) { setError(e); }
+  };
+  return (
+    <div className="row wrap">
+      <button type="button" className="danger" onClick={() => void cancel()} disabled={!!note}>{t("progress.cancel")}</button>
+      {note && <span role="status" className="muted">{note}</span>}
+      <ErrorNote error={error} />
+    </div>
   );
 }
 
@@ -290,7 +317,7 @@ function UpgradeDialog({ name, stackId, check, base, onClose, onStarted, startSe
   );
 }
 
-function ModePanel({ id, mode, actions, onChanged }: { id: string; mode: string; actions?: string[]; onChanged: () => void }) {
+function ModePanel({ id, mode, actions, onChanged, tick }: { id: string; mode: string; actions?: string[]; onChanged: () => void; tick: number }) {
   const { t, fmtDate } = useI18n();
   const { me } = useAuth();
   const [newMode, setNewMode] = useState(mode === "Maintenance" ? "Normal" : "Maintenance");
@@ -298,8 +325,8 @@ function ModePanel({ id, mode, actions, onChanged }: { id: string; mode: string;
   const [override, setOverride] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const history = useLoad(() => api.get<Paged<ModeHistoryEntry> | ModeHistoryEntry[]>(`/api/deployments/${enc(id)}/operation-mode/history`), [id, mode]);
-  const observer = useLoad(() => optional<ObserverStatus>(`/api/deployments/${enc(id)}/observer`).catch(() => null), [id, mode]);
+  const history = useLoad(() => api.get<Paged<ModeHistoryEntry> | ModeHistoryEntry[]>(`/api/deployments/${enc(id)}/operation-mode/history`), [id, mode, tick]);
+  const observer = useLoad(() => optional<ObserverStatus>(`/api/deployments/${enc(id)}/observer`).catch(() => null), [id, mode, tick]);
   const entries = Array.isArray(history.data) ? history.data : history.data?.items ?? [];
 
   const submit = async (e: FormEvent) => {
@@ -362,7 +389,7 @@ function ModePanel({ id, mode, actions, onChanged }: { id: string; mode: string;
           <thead><tr><th scope="col">{t("col.when")}</th><th scope="col">{t("col.from")}</th><th scope="col">{t("col.to")}</th><th scope="col">{t("col.by")}</th><th scope="col">{t("col.reason")}</th></tr></thead>
           <tbody>
             {entries.map(h => (
-              <tr key={h.id}><td>{fmtDate(h.at)}</td><td>{h.from}</td><td>{h.to}</td><td>{h.changedBy}</td><td>{h.reason ?? ""}</td></tr>
+              <tr key={h.id}><td>{fmtDate(h.at)}</td><td>{modeText(t, h.from)}</td><td>{modeText(t, h.to)}</td><td>{h.changedBy}</td><td>{h.reason ?? ""}</td></tr>
             ))}
           </tbody>
         </table>
