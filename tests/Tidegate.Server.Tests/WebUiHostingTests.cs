@@ -44,16 +44,21 @@ public sealed class WebUiHostingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HashedAssets_AreCachedForAYear_AndMissingFilesAre404()
+    public async Task HashedAssets_AreCachedForAYear_AndMissingFilesAreNeverTheApp()
     {
         using var client = _server.Client();
+        using var viewer = _server.Client(_seed.ViewerToken);
 
         using var asset = await client.GetAsync("/assets/index-abc123.js");
-        using var missing = await client.GetAsync("/assets/index-missing.js");
+        using var missingAnonymous = await client.GetAsync("/assets/index-missing.js");
+        using var missing = await viewer.GetAsync("/assets/index-missing.js");
 
         Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
         Assert.Equal("public, max-age=31536000, immutable", asset.Headers.CacheControl?.ToString());
+        // A path with a file extension is not a client route: like any unknown path it needs a login, then is 404.
+        Assert.Equal(HttpStatusCode.Unauthorized, missingAnonymous.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
 
     [Theory]
