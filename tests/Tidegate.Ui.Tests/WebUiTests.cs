@@ -7,7 +7,7 @@ namespace Tidegate.Ui.Tests;
 
 /// <summary>End to end in headless Chromium against the real server and the real Docker engine: log in,
 /// deploy demo-web 1.0.0 from the catalog through the generated form, see it healthy on the detail page,
-/// switch maintenance on and off, and use the UI in German, dark and at tablet width. Screenshots of the
+/// switch maintenance on and off, restart it with live progress, and use the UI in German, dark and at tablet width. Screenshots of the
 /// main screens go to artifacts/screenshots/.</summary>
 public sealed partial class WebUiTests(DockerDaemonFixture docker) : IClassFixture<DockerDaemonFixture>, IAsyncLifetime
 {
@@ -95,12 +95,19 @@ public sealed partial class WebUiTests(DockerDaemonFixture docker) : IClassFixtu
         await page.GetByRole(AriaRole.Button, new() { Name = "Exit maintenance" }).ClickAsync();
         await Assertions.Expect(page.Locator(".facts").GetByTestId("mode")).ToContainTextAsync("Normal");
 
+        // A lifecycle action subscribes first, then starts; its progress runs live to the end.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restart" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Restart started." })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("progress").GetByTestId("live-indicator")).ToHaveTextAsync("Live");
+        await Assertions.Expect(page.GetByTestId("progress-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator(".facts").GetByTestId("health")).ToHaveTextAsync("Healthy", new() { Timeout = 120_000 });
+
         // Overview: the deployment with version, mode, health and last operation; the search filters it.
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Overview" }).ClickAsync();
         var row = page.GetByTestId("deployments").GetByRole(AriaRole.Row).Filter(new() { HasText = name });
         await Assertions.Expect(row).ToContainTextAsync("1.0.0");
         await Assertions.Expect(row).ToContainTextAsync("Healthy");
-        await Assertions.Expect(row).ToContainTextAsync("Deploy");
+        await Assertions.Expect(row).ToContainTextAsync("Restart · Succeeded");
         await Browser.ScreenshotAsync(page, "overview");
         await page.GetByRole(AriaRole.Searchbox).FillAsync("no-such-deployment");
         await Assertions.Expect(row).ToHaveCountAsync(0);
