@@ -94,7 +94,7 @@ export function TokensPage() {
       <ErrorNote error={tokens.error} />
       <div className="table-wrap">
         <table data-testid="tokens">
-          <thead><tr><th scope="col">{t("col.name")}</th><th scope="col">Prefix</th><th scope="col">Scope</th><th scope="col">{t("col.created")}</th><th scope="col">{t("col.expires")}</th><th scope="col">{t("col.lastUsed")}</th><th scope="col">{t("col.status")}</th><th scope="col"></th></tr></thead>
+          <thead><tr><th scope="col">{t("col.name")}</th><th scope="col">{t("col.prefix")}</th><th scope="col">{t("col.scope")}</th><th scope="col">{t("col.created")}</th><th scope="col">{t("col.expires")}</th><th scope="col">{t("col.lastUsed")}</th><th scope="col">{t("col.status")}</th><th scope="col"></th></tr></thead>
           <tbody>
             {tokens.data?.items.map(k => (
               <tr key={k.id}>

@@ -88,7 +88,7 @@ export function CatalogPage() {
                 <h4>{t("catalog.variables")}</h4>
                 <div className="table-wrap">
                   <table>
-                    <thead><tr><th scope="col">{t("col.name")}</th><th scope="col">Type</th><th scope="col">{t("catalog.default")}</th><th scope="col"></th></tr></thead>
+                    <thead><tr><th scope="col">{t("col.name")}</th><th scope="col">{t("col.type")}</th><th scope="col">{t("catalog.default")}</th><th scope="col"></th></tr></thead>
                     <tbody>
                       {detail.data.variables.map(v => (
                         <tr key={v.name}>

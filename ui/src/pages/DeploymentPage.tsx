@@ -154,7 +154,7 @@ export function DeploymentPage() {
             <table data-testid="services">
               <thead>
                 <tr>
-                  <th scope="col">Service</th><th scope="col">{t("col.container")}</th><th scope="col">{t("col.state")}</th>
+                  <th scope="col">{t("col.service")}</th><th scope="col">{t("col.container")}</th><th scope="col">{t("col.state")}</th>
                   <th scope="col">{t("col.health")}</th><th scope="col">{t("col.restarts")}</th><th scope="col">{t("col.image")}</th>
                   <th scope="col">{t("col.digest")}</th><th scope="col">{t("col.ports")}</th>
                 </tr>
@@ -183,7 +183,7 @@ export function DeploymentPage() {
       <details className="card">
         <summary><h2 className="inline-h">{t("detail.variables")}</h2></summary>
         <dl className="vars">
-          {dd.variables.map(v => <div key={v.name}><dt><code>{v.name}</code></dt><dd>{v.secret ? <span aria-label="masked">{v.value}</span> : v.value || "—"}</dd></div>)}
+          {dd.variables.map(v => <div key={v.name}><dt><code>{v.name}</code></dt><dd>{v.secret ? <span>{v.value}</span> : v.value || "—"}</dd></div>)}
         </dl>
       </details>
 
