@@ -92,7 +92,14 @@ try {
   } finally {
     await page.evaluate(async id => {
       const csrf = await (await fetch("/api/auth/antiforgery")).json();
-      await fetch(`/api/deployments/${id}`, { method: "DELETE", headers: { [csrf.headerName]: csrf.token } });
+      const r = await fetch(`/api/deployments/${id}`, { method: "DELETE", headers: { [csrf.headerName]: csrf.token } });
+      const { operationId } = await r.json();
+      // Removal is an operation: wait for it, or stopping the server would leave the containers behind.
+      for (let i = 0; i < 600; i++) {
+        const op = await (await fetch(`/api/operations/${operationId}`)).json();
+        if (!["Pending", "Running"].includes(op.operation.status)) return;
+        await new Promise(res => setTimeout(res, 200));
+      }
     }, deploymentId);
   }
   console.log(`progress event emitted → shown in the page (3 redeploys): ${fmt(latencies)}`);
