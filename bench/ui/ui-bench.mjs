@@ -96,7 +96,9 @@ try {
       const { operationId } = await r.json();
       // Removal is an operation: wait for it, or stopping the server would leave the containers behind.
       for (let i = 0; i < 600; i++) {
-        const op = await (await fetch(`/api/operations/${operationId}`)).json();
+        const res = await fetch(`/api/operations/${operationId}`);
+        if (!res.ok) return; // the removal took the deployment's history with it
+        const op = await res.json();
         if (!["Pending", "Running"].includes(op.operation.status)) return;
         await new Promise(res => setTimeout(res, 200));
       }
