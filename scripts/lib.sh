@@ -56,3 +56,23 @@ stop_started_dockerd() {
 ensure_dotnet() {
   if ! command -v dotnet >/dev/null 2>&1; then log "the .NET SDK 10 is required (dotnet not on PATH)"; return 1; fi
 }
+
+# ensure_node: Node.js and npm for the web UI build (Debian's nodejs/npm when missing).
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then return 0; fi
+  ensure_packages nodejs npm
+}
+
+# build_ui: npm ci (only when package-lock.json changed since the last install) and the Vite build into
+# src/Tidegate.Server/wwwroot, which the server serves (git-ignored).
+build_ui() {
+  local ui="$TIDEGATE_ROOT/ui" stamp="$TIDEGATE_ROOT/ui/node_modules/.tidegate-lock.sha256" sum
+  sum="$(sha256sum "$ui/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
+    log "installing the web UI's npm packages (npm ci)"
+    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error) || { log "npm ci failed"; return 1; }
+    echo "$sum" >"$stamp"
+  fi
+  log "building the web UI (ui/ -> src/Tidegate.Server/wwwroot)"
+  (cd "$ui" && npm run --silent build >/dev/null) || { log "the web UI build failed"; return 1; }
+}

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The main job: build Tidegate and run `tidegate serve` on http://127.0.0.1:8080 with the embedded
-# SQLite store in ./data and the demo catalog. Installs and starts a Docker engine if none answers.
+# SQLite store in ./data, the demo catalog and the web UI (built from ui/). Installs and starts a Docker engine if none answers.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$TIDEGATE_ROOT"
 
 ensure_dotnet
 ensure_packages ca-certificates curl git
+ensure_node
 ensure_dockerd
+
+build_ui
 
 log "building (Release)"
 dotnet build Tidegate.slnx -c Release -nologo -v quiet
@@ -17,4 +20,4 @@ mkdir -p "$DATA_DIR"
 URLS="${TIDEGATE_URLS:-http://127.0.0.1:8080}"
 log "starting tidegate serve on $URLS (data: $DATA_DIR); Ctrl-C stops it"
 exec dotnet src/Tidegate.Cli/bin/Release/net10.0/tidegate.dll serve --urls "$URLS" --data-dir "$DATA_DIR" \
-  --catalog-dir "$TIDEGATE_ROOT/demo/catalog"
+  --catalog-dir "$TIDEGATE_ROOT/demo/catalog" --web-root "$TIDEGATE_ROOT/src/Tidegate.Server/wwwroot"

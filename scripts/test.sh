@@ -7,10 +7,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$TIDEGATE_ROOT"
 
 ensure_dotnet
-ensure_packages ca-certificates curl git docker.io busybox-static docker-registry apache2-utils socat openssh-server openssh-client openssl
+ensure_packages ca-certificates curl git docker.io busybox-static docker-registry apache2-utils socat openssh-server openssh-client openssl chromium
+ensure_node
 ensure_dockerd
 trap stop_started_dockerd EXIT
 
+# The web UI first: the end-to-end tests (tests/Tidegate.Ui.Tests) drive it in headless chromium.
+build_ui
 log "building (warnings are errors)"
 dotnet build Tidegate.slnx -c Release -nologo -v quiet
 
@@ -22,7 +25,10 @@ dotnet test Tidegate.slnx -c Release --no-build -nologo \
   --logger "trx" --results-directory "$RESULTS" \
   --logger "console;verbosity=minimal" || status=$?
 
-# One plain closing line for CI, summed over every test project's TRX file.
+log "running the web UI's component tests (Vitest)"
+(cd ui && VITEST_JUNIT="$RESULTS/ui-vitest.junit.xml" npx vitest run) || status=$?
+
+# One plain closing line for CI, summed over every test project's TRX file and the UI's JUnit file.
 python3 - "$RESULTS" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
@@ -36,6 +42,12 @@ for f in files:
     c = summary.find("t:Counters", ns)
     passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     skipped += int(c.get("notExecuted", 0))
+for f in glob.glob(sys.argv[1] + "/*.junit.xml"):
+    root = ET.parse(f).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    for s in suites:
+        total = int(s.get("tests", 0)); bad = int(s.get("failures", 0)) + int(s.get("errors", 0)); skip = int(s.get("skipped", 0))
+        passed += total - bad - skip; failed += bad; skipped += skip
 if aborted:
     print(f"{aborted} test run(s) aborted before finishing (see above)")
     failed += aborted

@@ -41,7 +41,10 @@ public static class ServerHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
+        var webUi = WebUi.Resolve(app.Configuration);
+        webUi?.UseAssets(app);
         app.UseRouting();
+        webUi?.UseFallback(app);
         app.UseAuthentication();
         app.UseMiddleware<AuditMiddleware>();
         app.UseAuthorization();

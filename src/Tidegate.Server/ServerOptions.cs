@@ -19,6 +19,10 @@ public sealed class ServerOptions
     /// <summary>TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD; never logged.</summary>
     public string? BootstrapAdminPassword { get; set; }
 
+    /// <summary>Directory of the built web UI (ui/ → <c>npm run build</c>); default: <c>wwwroot</c> beside the
+    /// server assembly. Without an index.html there the server serves only the API.</summary>
+    public string? WebRoot { get; set; }
+
     public SecurityOptions Security { get; set; } = new();
 }
 

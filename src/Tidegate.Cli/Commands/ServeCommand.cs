@@ -16,7 +16,8 @@ internal static class ServeCommand
         };
         var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (store, keys). Default: ./data or TIDEGATE_DataDirectory." };
         var catalogDir = new Option<string?>("--catalog-dir") { Description = "A directory catalog registered as source 'demo' (e.g. demo/catalog). Default: none or TIDEGATE_DemoCatalog." };
-        var command = new Command("serve", "Run the Tidegate server (REST API, hub, web UI).") { urls, dataDir, catalogDir };
+        var webRoot = new Option<string?>("--web-root") { Description = "Directory of the built web UI (ui/: npm run build). Default: wwwroot beside the server or TIDEGATE_WebRoot." };
+        var command = new Command("serve", "Run the Tidegate server (REST API, hub, web UI).") { urls, dataDir, catalogDir, webRoot };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var args = new List<string> { "--urls", parseResult.GetValue(urls)! };
@@ -29,6 +30,11 @@ internal static class ServeCommand
             {
                 args.Add("--DemoCatalog");
                 args.Add(catalog);
+            }
+            if (parseResult.GetValue(webRoot) is { } web)
+            {
+                args.Add("--WebRoot");
+                args.Add(web);
             }
             var app = ServerHost.Build([.. args]);
             await app.StartAsync(cancellationToken);
