@@ -1,0 +1,168 @@
+using Tidegate.Core.Engine;
+using Tidegate.Core.Store;
+using Tidegate.Docker.Containers;
+
+namespace Tidegate.Core.Deployments;
+
+/// <summary>A requested operation-mode change. <see cref="ChangedBy"/> is a user (the audit name) or an observer
+/// (<see cref="ModeOwnership.ObserverPrefix"/>…). <see cref="Override"/>: an admin ends an observer's maintenance.</summary>
+internal sealed record ModeChangeRequest(OperationMode To, string? Reason, string ChangedBy, string? SessionId = null, bool Override = false);
+
+/// <summary>The typed answer of <see cref="DeploymentService.ChangeModeAsync"/>. An illegal transition throws
+/// <see cref="IllegalModeTransitionException"/> instead (409 naming the allowed targets).</summary>
+internal abstract record ModeChangeResult
+{
+    private ModeChangeResult()
+    {
+    }
+
+    /// <summary>The change is recorded; the containers follow in the operation.</summary>
+    internal sealed record Started(string OperationId, ModeChange Change) : ModeChangeResult;
+
+    /// <summary>Another operation holds the deployment's lock.</summary>
+    internal sealed record Refused(string RunningOperationId) : ModeChangeResult;
+
+    /// <summary>The current maintenance belongs to someone else (an observer, or a user when an observer asks).</summary>
+    internal sealed record NotOwner(string Owner, string Detail) : ModeChangeResult;
+
+    internal sealed record NotFound(string What) : ModeChangeResult;
+}
+
+/// <summary>Who owns the current mode: the actor of the history entry that entered it.</summary>
+internal static class ModeOwnership
+{
+    public const string ObserverPrefix = "observer:";
+
+    public static bool IsObserver(string? actor) => actor?.StartsWith(ObserverPrefix, StringComparison.Ordinal) == true;
+
+    /// <summary>The rules: an observer ends only the maintenance it started, and never a manual one; a user does not end an
+    /// observer's maintenance unless overriding (the API allows that to admins only). Null when allowed.</summary>
+    public static string? Refusal(OperationMode current, string? owner, ModeChangeRequest request)
+    {
+        if (current != OperationMode.Maintenance || owner is null)
+        {
+            return null;
+        }
+
+        if (IsObserver(request.ChangedBy))
+        {
+            return owner == request.ChangedBy ? null
+                : $"The maintenance was started by {owner}; an observer ends only the maintenance it started itself.";
+        }
+
+        return IsObserver(owner) && !request.Override
+            ? $"The maintenance was started by {owner} and ends when its signal says normal; an admin can end it now with override: true."
+            : null;
+    }
+}
+
+internal sealed partial class DeploymentService
+{
+    /// <summary>Raised once a mode change is recorded (before its containers follow); the server pushes it to the hub and SSE.</summary>
+    public event Action<ModeChange>? ModeChanged;
+
+    /// <summary>The actor of the history entry that entered the current mode (null when the history does not say).</summary>
+    public async Task<string?> ModeOwnerAsync(DeploymentRecord deployment, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var items = (await store.OperationModes.HistoryAsync(deployment.Id, new Page(1, 0), ct)).Items;
+        var last = items.Count > 0 ? items[0] : null;
+        return last is not null && last.To == deployment.Mode ? last.ChangedBy : null;
+    }
+
+    /// <summary>Changes the operation mode as a journaled operation under the deployment's lock: the change is recorded
+    /// (history, who and why) and then the containers follow — Normal→Maintenance stops all but the keep-running ones in
+    /// reverse dependency order, →Stopped stops all, Maintenance/Stopped→Normal starts them in dependency order and waits
+    /// for health. Returns once the change is recorded; a failure of the containers is the operation's result.</summary>
+    public async Task<ModeChangeResult> ChangeModeAsync(string deploymentId, ModeChangeRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var deployment = await store.Deployments.GetAsync(deploymentId, ct);
+        if (deployment is null)
+        {
+            return new ModeChangeResult.NotFound($"deployment {deploymentId}");
+        }
+
+        OperationModeTransitions.EnsureAllowed(deployment.Mode, request.To);
+        if (ModeOwnership.Refusal(deployment.Mode, await ModeOwnerAsync(deployment, ct), request) is { } refusal)
+        {
+            return new ModeChangeResult.NotOwner((await ModeOwnerAsync(deployment, ct))!, refusal);
+        }
+
+        var recorded = new TaskCompletionSource<ModeChange>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = await StartAsync(deployment, OperationKind.ModeChange, new OperationRequest(request.ChangedBy, request.Reason, request.SessionId),
+            async (j, docker) =>
+            {
+                ModeChange change;
+                try
+                {
+                    // Under the lock: the table is checked again against the mode as it is now.
+                    change = await store.OperationModes.ChangeAsync(deployment.Id, request.To, request.Reason, request.ChangedBy, CancellationToken.None)
+                             ?? throw new InvalidOperationException($"Deployment {deployment.Name} no longer exists.");
+                }
+                catch (Exception ex)
+                {
+                    recorded.TrySetException(ex);
+                    throw;
+                }
+
+                recorded.TrySetResult(change);
+                ModeChanged?.Invoke(change);
+                await j.ProgressAsync("mode", $"operation mode {change.From} → {change.To}", 5);
+                await ApplyModeLifecycleAsync(j, docker, deployment.Name, change);
+                return (OperationStatus.Succeeded, null);
+            }, ct);
+
+        switch (started)
+        {
+            case OperationStartResult.Started s:
+                var finished = _running.TryGetValue(s.OperationId, out var task) ? task : Task.FromResult<OperationRecord>(null!);
+                await Task.WhenAny(recorded.Task, finished).WaitAsync(ct);
+                if (!recorded.Task.IsCompleted)
+                {
+                    // The operation ended before it could record anything (the engine could not be opened).
+                    var op = await store.Operations.GetAsync(s.OperationId, ct);
+                    throw new InvalidOperationException($"The mode change failed before it was recorded: {op?.Error ?? "unknown error"}");
+                }
+
+                return new ModeChangeResult.Started(s.OperationId, await recorded.Task);
+            case OperationStartResult.Refused r:
+                return new ModeChangeResult.Refused(r.RunningOperationId);
+            case OperationStartResult.NotFound n:
+                return new ModeChangeResult.NotFound(n.What);
+            default:
+                throw new InvalidOperationException($"Unexpected start result {started}.");
+        }
+    }
+
+    private async Task ApplyModeLifecycleAsync(OperationJournal j, IDockerEngine docker, string project, ModeChange change)
+    {
+        var lifecycle = new LifecycleExecutor(docker, options, time);
+        switch (change.From, change.To)
+        {
+            case (_, OperationMode.Maintenance):
+                await lifecycle.StopAsync(j, project, c => !MaintenanceLabels.KeepsRunning(c));
+                break;
+            case (_, OperationMode.Stopped):
+                await lifecycle.StopAsync(j, project);
+                break;
+            case (OperationMode.Maintenance or OperationMode.Stopped, OperationMode.Normal):
+                await lifecycle.StartAsync(j, project, await NeedsStartAsync(docker, project, j.Stopping));
+                break;
+            default:
+                await j.ProgressAsync("mode", $"{change.From} → {change.To} leaves the containers as they are", 95);
+                break;
+        }
+    }
+
+    /// <summary>What a return to Normal starts: containers that do not run, except one-offs (services others wait on to
+    /// complete, such as migrations) that already completed.</summary>
+    private static async Task<Func<ContainerSummary, bool>> NeedsStartAsync(IDockerEngine docker, string project, CancellationToken ct)
+    {
+        var containers = await new ProjectContainers(docker).ListAsync(project, ct);
+        var oneOffs = LifecycleExecutor.Dependencies(containers).Values.SelectMany(d => d)
+            .Where(d => d.Condition == "service_completed_successfully").Select(d => d.Service).ToHashSet(StringComparer.Ordinal);
+        return c => c.State is not ("running" or "restarting")
+                    && !(oneOffs.Contains(ProjectContainers.ServiceOf(c)) && c.Status?.StartsWith("Exited (0)", StringComparison.Ordinal) == true);
+    }
+}
