@@ -166,3 +166,49 @@ internal sealed partial class DeploymentService
                     && !(oneOffs.Contains(ProjectContainers.ServiceOf(c)) && c.Status?.StartsWith("Exited (0)", StringComparison.Ordinal) == true);
     }
 }
+
+/// <summary>The current revision's <c>x-tidegate.maintenanceObserver</c>, resolved with the deployment's variables (secrets in
+/// clear, e.g. a connection string from ${DB_CONNECTION}), as flat key/value pairs; <see cref="Errors"/> when it is not flat.</summary>
+internal sealed record StackObserverSection(IReadOnlyDictionary<string, string?> Values, IReadOnlyList<string> Errors);
+
+internal sealed partial class DeploymentService
+{
+    public async Task<StackObserverSection?> StackObserverAsync(DeploymentRecord deployment, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        if (deployment.CurrentRevision is not { } number || await store.Revisions.GetAsync(deployment.Id, number, ct) is not { } revision
+            || OperationJournal.Deserialize<StoredDefinition>(revision.Definition) is not { } stored
+            || !stored.Source.Contains("maintenanceObserver", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var values = await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, number, ct) ?? [];
+        var (stack, _, _) = await ResolveAsync(Definitions.StackLoader.LoadText(stored.Source, stored.File, ct), deployment.EnvironmentId, values, ct);
+        if (stack?.Extension.Section("maintenanceObserver") is not { } section)
+        {
+            return null;
+        }
+
+        if (section is not Definitions.Yaml.YMap map)
+        {
+            return new StackObserverSection(new Dictionary<string, string?>(), ["x-tidegate.maintenanceObserver must be a mapping"]);
+        }
+
+        var errors = new List<string>();
+        var flat = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var entry in map.Entries)
+        {
+            if (entry.Value is Definitions.Yaml.YScalar scalar)
+            {
+                flat[entry.Key.Value] = scalar.IsNull ? null : scalar.Value;
+            }
+            else
+            {
+                errors.Add($"x-tidegate.maintenanceObserver.{entry.Key.Value} must be a single value");
+            }
+        }
+
+        return new StackObserverSection(flat, errors);
+    }
+}
