@@ -6,6 +6,7 @@ using Tidegate.Server.Deployments;
 using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
 using Tidegate.Server.Hosting;
+using Tidegate.Server.Observers;
 using Tidegate.Server.Operations;
 using Tidegate.Server.Progress;
 using Tidegate.Server.Registries;
@@ -58,6 +59,7 @@ public static class ServerHost
         app.MapEnvironmentsApi();
         app.MapRegistriesApi();
         app.MapDeploymentsApi();
+        app.MapObserversApi();
         app.MapOperationsApi();
         app.MapHub<DeploymentHub>("/hubs/deployment").RequireAuthorization(Policies.Viewer);
         return app;

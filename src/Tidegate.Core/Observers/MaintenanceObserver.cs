@@ -43,7 +43,15 @@ internal sealed class MaintenanceObserver(
         {
             do
             {
-                await PollOnceAsync(ct);
+                try
+                {
+                    await PollOnceAsync(ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The store or engine failed under the observer; it reports and tries again at the next poll.
+                    Fail($"the poll failed: {ex.Message}", Status.LastValue);
+                }
             }
             while (await timer.WaitForNextTickAsync(ct));
         }

@@ -32,10 +32,11 @@ internal static class ServerServices
 
         // Seams the deployment engine fills (see docs/api.md, "Engine seams").
         services.AddSingleton<IDeploymentOperations, EngineNotWiredDeploymentOperations>();
-        services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
         services.AddTidegateEngine();
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
+        services.AddSingleton<Observers.ObserverHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<Observers.ObserverHost>());
 
         services.AddSingleton<LoginService>();
         services.AddTidegateAuth();
