@@ -13,8 +13,8 @@ namespace Tidegate.Server.Observers;
 /// an observer) starts observers of new deployments, restarts those whose revision or configuration changed, and stops those
 /// of removed deployments. Also forwards the engine's mode changes to the hub and SSE.</summary>
 /// <remarks>The engine and store exist only once the store is open, so they are resolved in <see cref="StartAsync"/>.</remarks>
-internal sealed class ObserverHost(IServiceProvider services, IProgressPublisher publisher, TimeProvider time, IConfiguration configuration,
-    ILogger<ObserverHost> logger) : IHostedService, IDisposable
+internal sealed class ObserverHost(IServiceProvider services, TimeProvider time, IConfiguration configuration, ILogger<ObserverHost> logger)
+    : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Key, ObserverStatusMessage Status)> _broken = new(StringComparer.Ordinal);
@@ -24,6 +24,7 @@ internal sealed class ObserverHost(IServiceProvider services, IProgressPublisher
     private Task _loop = Task.CompletedTask;
     private DeploymentService? _engine;
     private TidegateStore? _store;
+    private IProgressPublisher? _publisher;
 
     private sealed record Running(MaintenanceObserver Observer, string Key, CancellationTokenSource Stop, Task Loop);
 
@@ -31,6 +32,7 @@ internal sealed class ObserverHost(IServiceProvider services, IProgressPublisher
     {
         _store = services.GetRequiredService<TidegateStore>();
         _engine = services.GetRequiredService<DeploymentService>();
+        _publisher = services.GetRequiredService<IProgressPublisher>();
         _engine.ModeChanged += OnModeChanged;
         _loop = LoopAsync(_stopping.Token);
         return Task.CompletedTask;
@@ -84,7 +86,7 @@ internal sealed class ObserverHost(IServiceProvider services, IProgressPublisher
         s.PollingInterval.TotalSeconds, s.LastValue, s.LastPolledAt, s.Health, s.Error, s.ObservedMode, s.Owner, s.StablePolls, s.AgreeingPolls,
         s.LastAction);
 
-    private void OnModeChanged(ModeChange change) => _ = PublishSafelyAsync(() => publisher.PublishModeChangedAsync(change, CancellationToken.None));
+    private void OnModeChanged(ModeChange change) => _ = PublishSafelyAsync(() => _publisher!.PublishModeChangedAsync(change, CancellationToken.None));
 
     private async Task PublishSafelyAsync(Func<Task> publish)
     {
@@ -198,12 +200,12 @@ internal sealed class ObserverHost(IServiceProvider services, IProgressPublisher
                 values.ToDictionary(v => v.Key, v => v.Key == "connectionString" ? Masked.Value : v.Value, StringComparer.Ordinal), null, null, null, "error",
                 "the observer is not valid: " + string.Join("; ", messages), null, null, null, null, null);
             _broken[deployment.Id] = (key, status);
-            await PublishSafelyAsync(() => publisher.PublishObserverStatusAsync(status, CancellationToken.None));
+            await PublishSafelyAsync(() => _publisher!.PublishObserverStatusAsync(status, CancellationToken.None));
             return;
         }
 
         var observer = new MaintenanceObserver(deployment.Id, new ObserverDefinition(settings, source), _engine!, _store, new ObserverProbes(_http), time);
-        observer.StatusChanged += s => _ = PublishSafelyAsync(() => publisher.PublishObserverStatusAsync(Message(s), CancellationToken.None));
+        observer.StatusChanged += s => _ = PublishSafelyAsync(() => _publisher!.PublishObserverStatusAsync(Message(s), CancellationToken.None));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         _running[deployment.Id] = new Running(observer, key, stop, RunObserverAsync(observer, stop.Token));
         Log.ObserverStarted(logger, deployment.Name, ObserverSettingsParser.TypeName(settings.Type), source, settings.PollingInterval);

@@ -16,10 +16,10 @@ internal static class ObserversApi
 {
     public static IEndpointRouteBuilder MapObserversApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/deployments/{id}/observer").WithTags("Operation modes");
-        group.MapGet(string.Empty, GetAsync).RequireAuthorization(Policies.Viewer).ScopedBy(deployment: "id");
-        group.MapPut(string.Empty, PutAsync).RequireAuthorization(Policies.Operator).ScopedBy(deployment: "id");
-        group.MapDelete(string.Empty, DeleteAsync).RequireAuthorization(Policies.Operator).ScopedBy(deployment: "id");
+        var group = app.MapGroup("/api/deployments/{id}").WithTags("Operation modes");
+        group.MapGet("/observer", GetAsync).RequireAuthorization(Policies.Viewer).ScopedBy(deployment: "id");
+        group.MapPut("/observer", PutAsync).RequireAuthorization(Policies.Operator).ScopedBy(deployment: "id");
+        group.MapDelete("/observer", DeleteAsync).RequireAuthorization(Policies.Operator).ScopedBy(deployment: "id");
         return app;
     }
 
