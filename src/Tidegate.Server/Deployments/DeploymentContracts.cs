@@ -61,7 +61,8 @@ internal static class DeploymentActions
             OperationMode.Stopped => ["upgrade", "remove", "resume"],
             _ => [],
         };
-        return deployed ? actions : [.. actions.Where(a => a is "remove")];
+        // Without a deployed revision there is nothing to upgrade, roll back, start or redeploy; the mode can still change.
+        return deployed ? actions : [.. actions.Where(a => a is "remove" or "enterMaintenance" or "exitMaintenance" or "stopMode" or "resume")];
     }
 }
 
