@@ -81,6 +81,44 @@ public sealed class MaintenanceModeTests(DockerDaemonFixture fixture) : EngineTe
         Assert.Equal("running", await StateAsync(name, "db"));
     }
 
+    [Fact]
+    public async Task StackObserver_IsTheCurrentRevisionsSection_ResolvedWithTheDeploymentsSecretVariables()
+    {
+        var name = ProjectName("stackobs");
+        var stack = $$"""
+            x-tidegate:
+              variables:
+                DB_CONNECTION:
+                  type: secret
+                FLAG:
+                  default: /var/lib/flags/default.flag
+              maintenanceObserver:
+                type: sqlExtendedProperty
+                connectionString: ${DB_CONNECTION}
+                propertyName: ams.MaintenanceMode
+                maintenanceValue: "1"
+                normalValue: "0"
+                pollingInterval: 2s
+            services:
+              app:
+                image: {{TestImages.Web100}}
+                healthcheck:
+                  disable: true
+            """;
+        var (_, deployment) = await DeployAsync(Request(name, stack, "1.0.0", ("DB_CONNECTION", "Host=erp;Password=s3cret")));
+
+        var section = (await Service.StackObserverAsync(deployment, Ct))!;
+
+        Assert.Empty(section.Errors);
+        Assert.Equal("Host=erp;Password=s3cret", section.Values["connectionString"]);
+        var (settings, errors) = Tidegate.Core.Observers.ObserverSettingsParser.Parse(section.Values);
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings!.PollingInterval);
+        // The revision stored for display keeps the secret masked.
+        var revision = (await Store.Revisions.GetAsync(deployment.Id, 1, Ct))!;
+        Assert.DoesNotContain("s3cret", revision.Definition, StringComparison.Ordinal);
+    }
+
     private async Task ChangeAsync(string deploymentId, OperationMode to)
     {
         var started = Assert.IsType<ModeChangeResult.Started>(await Service.ChangeModeAsync(deploymentId, new ModeChangeRequest(to, null, "alice"), Ct));
