@@ -26,6 +26,7 @@ internal static class CliApp
         root.Subcommands.Add(EnvCommand.Create(io));
         root.Subcommands.Add(OpsCommand.Create(io));
         root.Subcommands.Add(ModeCommand.Create(io));
+        root.Subcommands.Add(ObserverCommand.Create(io));
         foreach (var command in DeploymentCommands.Create(io))
         {
             root.Subcommands.Add(command);

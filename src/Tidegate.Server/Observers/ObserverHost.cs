@@ -18,6 +18,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
 {
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Key, ObserverStatusMessage Status)> _broken = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _without = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _nudge = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
@@ -135,26 +136,39 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
         await _scanning.WaitAsync(ct);
         try
         {
-            var deployments = (await store.Deployments.ListAsync(null, new Page(Page.MaxLimit, 0), ct)).Items;
+            var deployments = new List<DeploymentRecord>();
+            while (true)
+            {
+                var page = await store.Deployments.ListAsync(null, new Page(Page.MaxLimit, deployments.Count), ct);
+                deployments.AddRange(page.Items);
+                if (!page.HasMore || page.Items.Count == 0)
+                {
+                    break;
+                }
+            }
+
             var stamps = await store.Observers.StampsAsync(ct);
             foreach (var d in deployments)
             {
                 var key = $"{d.CurrentRevision}|{(stamps.TryGetValue(d.Id, out var at) ? at.ToString("O") : "-")}";
-                if (_running.TryGetValue(d.Id, out var running) && running.Key == key || _broken.TryGetValue(d.Id, out var broken) && broken.Key == key)
+                if (_running.TryGetValue(d.Id, out var running) && running.Key == key || _broken.TryGetValue(d.Id, out var broken) && broken.Key == key
+                    || _without.TryGetValue(d.Id, out var without) && without == key)
                 {
                     continue;
                 }
 
                 await StopObserverAsync(d.Id);
                 _broken.TryRemove(d.Id, out _);
+                _without.TryRemove(d.Id, out _);
                 await StartObserverAsync(d, key, ct);
             }
 
             var ids = deployments.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var gone in _running.Keys.Concat(_broken.Keys).Where(id => !ids.Contains(id)).ToList())
+            foreach (var gone in _running.Keys.Concat(_broken.Keys).Concat(_without.Keys).Where(id => !ids.Contains(id)).ToList())
             {
                 await StopObserverAsync(gone);
                 _broken.TryRemove(gone, out _);
+                _without.TryRemove(gone, out _);
             }
         }
         finally
@@ -186,6 +200,8 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
 
             if (section is null)
             {
+                // Remembered per revision, so the next scans do not read the revision again.
+                _without[deployment.Id] = key;
                 return;
             }
 
