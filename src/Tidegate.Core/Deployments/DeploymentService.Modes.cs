@@ -61,6 +61,10 @@ internal sealed partial class DeploymentService
     /// <summary>Raised once a mode change is recorded (before its containers follow); the server pushes it to the hub and SSE.</summary>
     public event Action<ModeChange>? ModeChanged;
 
+    /// <summary>For a mode change recorded by other code under its own operation (an upgrade setting Migrating): pushes it like
+    /// <see cref="ChangeModeAsync"/> does.</summary>
+    public void NotifyModeChanged(ModeChange change) => ModeChanged?.Invoke(change);
+
     /// <summary>The actor of the history entry that entered the current mode (null when the history does not say).</summary>
     public async Task<string?> ModeOwnerAsync(DeploymentRecord deployment, CancellationToken ct)
     {
@@ -109,7 +113,7 @@ internal sealed partial class DeploymentService
                 recorded.TrySetResult(change);
                 ModeChanged?.Invoke(change);
                 await j.ProgressAsync("mode", $"operation mode {change.From} → {change.To}", 5);
-                await ApplyModeLifecycleAsync(j, docker, deployment.Name, change);
+                await ModeLifecycle.ApplyAsync(j, docker, options, time, deployment.Name, change);
                 return (OperationStatus.Succeeded, null);
             }, ct);
 
@@ -134,23 +138,41 @@ internal sealed partial class DeploymentService
                 throw new InvalidOperationException($"Unexpected start result {started}.");
         }
     }
+}
 
-    private async Task ApplyModeLifecycleAsync(OperationJournal j, IDockerEngine docker, string project, ModeChange change)
+/// <summary>What the containers do on a mode change, and how the reconciler drives them to the recorded mode after a crash.</summary>
+internal static class ModeLifecycle
+{
+    public static async Task ApplyAsync(OperationJournal j, IDockerEngine docker, EngineOptions options, TimeProvider time, string project, ModeChange change)
     {
-        var lifecycle = new LifecycleExecutor(docker, options, time);
+        ArgumentNullException.ThrowIfNull(change);
         switch (change.From, change.To)
         {
-            case (_, OperationMode.Maintenance):
-                await lifecycle.StopAsync(j, project, c => !MaintenanceLabels.KeepsRunning(c));
-                break;
-            case (_, OperationMode.Stopped):
-                await lifecycle.StopAsync(j, project);
-                break;
-            case (OperationMode.Maintenance or OperationMode.Stopped, OperationMode.Normal):
-                await lifecycle.StartAsync(j, project, await NeedsStartAsync(docker, project, j.Stopping));
+            case (_, OperationMode.Maintenance) or (_, OperationMode.Stopped) or (OperationMode.Maintenance or OperationMode.Stopped, OperationMode.Normal):
+                await ConvergeAsync(j, docker, options, time, project, change.To);
                 break;
             default:
                 await j.ProgressAsync("mode", $"{change.From} → {change.To} leaves the containers as they are", 95);
+                break;
+        }
+    }
+
+    /// <summary>Maintenance: all but the keep-running containers stopped (reverse dependency order); Stopped: all stopped;
+    /// Normal: whatever does not run started in dependency order and awaited; other modes: nothing.</summary>
+    public static async Task ConvergeAsync(OperationJournal j, IDockerEngine docker, EngineOptions options, TimeProvider time, string project, OperationMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(j);
+        var lifecycle = new LifecycleExecutor(docker, options, time);
+        switch (mode)
+        {
+            case OperationMode.Maintenance:
+                await lifecycle.StopAsync(j, project, c => !MaintenanceLabels.KeepsRunning(c));
+                break;
+            case OperationMode.Stopped:
+                await lifecycle.StopAsync(j, project);
+                break;
+            case OperationMode.Normal:
+                await lifecycle.StartAsync(j, project, await NeedsStartAsync(docker, project, j.Stopping));
                 break;
         }
     }
@@ -166,6 +188,7 @@ internal sealed partial class DeploymentService
                     && !(oneOffs.Contains(ProjectContainers.ServiceOf(c)) && c.Status?.StartsWith("Exited (0)", StringComparison.Ordinal) == true);
     }
 }
+
 
 /// <summary>The current revision's <c>x-tidegate.maintenanceObserver</c>, resolved with the deployment's variables (secrets in
 /// clear, e.g. a connection string from ${DB_CONNECTION}), as flat key/value pairs; <see cref="Errors"/> when it is not flat.</summary>

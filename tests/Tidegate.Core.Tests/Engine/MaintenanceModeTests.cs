@@ -1,5 +1,7 @@
 using System.Globalization;
 using Tidegate.Core.Deployments;
+using Tidegate.Core.Engine;
+using Tidegate.Core.Environments;
 using Tidegate.Core.Health;
 using Tidegate.Core.Store;
 using Tidegate.TestKit;
@@ -117,6 +119,55 @@ public sealed class MaintenanceModeTests(DockerDaemonFixture fixture) : EngineTe
         // The revision stored for display keeps the secret masked.
         var revision = (await Store.Revisions.GetAsync(deployment.Id, 1, Ct))!;
         Assert.DoesNotContain("s3cret", revision.Definition, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CrashDuringMaintenance_IsCompletedByTheReconciler_FromTheRecordedMode()
+    {
+        var name = ProjectName("crash");
+        var stack = $$"""
+            services:
+              db:
+                image: {{TestImages.Worker100}}
+                labels:
+                  tidegate.maintenance: ignore
+              app:
+                image: {{TestImages.Web100}}
+                depends_on: [db]
+                healthcheck:
+                  disable: true
+            """;
+        var (_, deployment) = await DeployAsync(Request(name, stack));
+        DeploymentService? crashing = null;
+        crashing = NewService(Options with
+        {
+            Holder = "crashed-process",
+            BeforeStep = (step, ct) =>
+            {
+                if (step == "stop")
+                {
+                    crashing!.Abandon();
+                }
+
+                ct.ThrowIfCancellationRequested();
+                return Task.CompletedTask;
+            },
+        });
+        await using (crashing)
+        {
+            var started = Assert.IsType<ModeChangeResult.Started>(await crashing.ChangeModeAsync(deployment.Id,
+                new ModeChangeRequest(OperationMode.Maintenance, "backup", "alice"), Ct));
+            Assert.Equal(OperationStatus.Running, (await crashing.WaitForOperationAsync(started.OperationId, Ct))!.Status);
+        }
+        Assert.Equal("running", await StateAsync(name, "app"));
+
+        var report = await new Reconciler(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System)
+            .ReconcileAsync(atStartup: true, null, Ct);
+
+        var reconciled = Assert.Single(report.Operations);
+        Assert.Equal(OperationStatus.Succeeded, (await Store.Operations.GetAsync(reconciled.OperationId, Ct))!.Status);
+        Assert.Equal(("exited", "running"), (await StateAsync(name, "app"), await StateAsync(name, "db")));
+        Assert.Equal(OperationMode.Maintenance, (await Store.Deployments.GetAsync(deployment.Id, Ct))!.Mode);
     }
 
     private async Task ChangeAsync(string deploymentId, OperationMode to)
