@@ -85,10 +85,12 @@ internal sealed class MaintenanceObserver(
 
         if (ObserverSignal.Classify(settings, value) is not { } signal)
         {
-            Fail($"value '{value}' is neither the maintenance value '{settings.MaintenanceValue}' nor the normal value '{settings.NormalValue}'", value);
+            var shown = Shown(value, null);
+            Fail($"value '{shown}' is neither the maintenance value '{settings.MaintenanceValue}' nor the normal value '{settings.NormalValue}'", shown);
             return;
         }
 
+        value = Shown(value, signal);
         var stable = _guard.Observe(signal);
         string? action = null;
         string? error = null;
@@ -153,6 +155,19 @@ internal sealed class MaintenanceObserver(
         {
             return (null, $"could not change the mode: {ex.Message}");
         }
+    }
+
+    /// <summary>A file's content is only shown when it equals one of the configured values: an observer must not become a way
+    /// to read arbitrary files of the Tidegate host through the API.</summary>
+    private string? Shown(string? value, OperationMode? signal)
+    {
+        var settings = definition.Settings;
+        if (settings.Type != ObserverType.File || ObserverProbes.ComparesExistence(settings) || signal is not null && settings.Match == ValueMatch.Equals)
+        {
+            return value;
+        }
+
+        return signal is null ? $"(file content of {value?.Length ?? 0} characters)" : $"(file content matching the {signal.Value.ToString().ToLowerInvariant()} pattern)";
     }
 
     private void Fail(string error, string? value)

@@ -193,7 +193,7 @@ internal static partial class ObserverSettingsParser
             Error("pollingInterval", $"pollingInterval must be at least 1s, got '{Get("pollingInterval")}'");
         }
 
-        var timeout = Duration(Get("timeout"), "timeout", TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds, 1, 10)), Error);
+        var timeout = Duration(Get("timeout"), "timeout", TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds, 5, 10)), Error);
         if (timeout <= TimeSpan.Zero)
         {
             Error("timeout", "timeout must be positive");

@@ -84,8 +84,14 @@ public sealed class HttpAndFileObserverTests(DockerDaemonFixture fixture) : Obse
         Assert.Equal("error", status.Health);
         Assert.Contains(Flag, status.Error, StringComparison.Ordinal);
 
+        // A file's content is never echoed unless it is a configured value (the API must not read host files).
+        await File.WriteAllTextAsync(Flag, "root:secret-hash", Ct);
+        status = await PollAsync(observer);
+        Assert.Equal("error", status.Health);
+        Assert.DoesNotContain("secret-hash", status.LastValue + status.Error, StringComparison.Ordinal);
+
         await File.WriteAllTextAsync(Flag, "maintenance\n", Ct);
-        await PollAsync(observer);
+        Assert.Equal("(file content matching the maintenance pattern)", (await PollAsync(observer)).LastValue);
         Assert.Equal(OperationMode.Maintenance, await ModeAsync());
         await File.WriteAllTextAsync(Flag, "off", Ct);
         await PollAsync(observer);
