@@ -21,14 +21,18 @@ public sealed class MaintenanceModeTests(DockerDaemonFixture fixture) : EngineTe
         var (_, deployment) = await DeployAsync(Request(name, Stack(port)));
         var dbStarted = (await Client.ContainerInspectAsync($"{name}-db-1", Ct)).State!.StartedAt;
 
-        var started = Assert.IsType<ModeChangeResult.Started>(await Service.ChangeModeAsync(deployment.Id,
+        // The first stop waits for the test, so the second change below certainly meets the running operation.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var gated = NewService(Options with { BeforeStep = (step, ct) => step == "stop" ? gate.Task.WaitAsync(ct) : Task.CompletedTask });
+        var started = Assert.IsType<ModeChangeResult.Started>(await gated.ChangeModeAsync(deployment.Id,
             new ModeChangeRequest(OperationMode.Maintenance, "weekly backup", "alice"), Ct));
         Assert.Equal((OperationMode.Normal, OperationMode.Maintenance, "alice"), (started.Change.From, started.Change.To, started.Change.ChangedBy));
         // One operation at a time: a second change while the containers stop is refused naming the running one.
         var refused = Assert.IsType<ModeChangeResult.Refused>(await Service.ChangeModeAsync(deployment.Id,
             new ModeChangeRequest(OperationMode.Normal, null, "bob"), Ct));
         Assert.Equal(started.OperationId, refused.RunningOperationId);
-        Assert.Equal(OperationStatus.Succeeded, (await Service.WaitForOperationAsync(started.OperationId, Ct))!.Status);
+        gate.SetResult();
+        Assert.Equal(OperationStatus.Succeeded, (await gated.WaitForOperationAsync(started.OperationId, Ct))!.Status);
 
         Assert.Equal(("running", "running", "exited", "exited"), (await StateAsync(name, "db"), await StateAsync(name, "cache"),
             await StateAsync(name, "app"), await StateAsync(name, "front")));
