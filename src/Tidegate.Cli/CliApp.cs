@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(RevisionsCommand.Create(io));
         root.Subcommands.Add(RevisionsCommand.Metadata(io));
         root.Subcommands.Add(LogsCommand.Create(io));
+        root.Subcommands.Add(ObserverCommand.Create(io));
         foreach (var command in DeploymentCommands.Create(io).Concat(UpgradeCommands.Create(io)))
         {
             root.Subcommands.Add(command);

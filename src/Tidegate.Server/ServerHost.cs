@@ -7,6 +7,7 @@ using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
 using Tidegate.Server.Hooks;
 using Tidegate.Server.Hosting;
+using Tidegate.Server.Observers;
 using Tidegate.Server.Operations;
 using Tidegate.Server.Progress;
 using Tidegate.Server.Registries;
@@ -62,6 +63,7 @@ public static class ServerHost
         app.MapEnvironmentsApi();
         app.MapRegistriesApi();
         app.MapDeploymentsApi();
+        app.MapObserversApi();
         app.MapOperationsApi();
         app.MapRevisionsApi();
         app.MapLogsApi();

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Tidegate.Cli;
@@ -5,6 +6,7 @@ using Tidegate.Cli.Client;
 using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 using Tidegate.Server.Progress;
+using Tidegate.TestKit;
 
 namespace Tidegate.Server.Tests;
 
@@ -206,6 +208,25 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Conflict, illegal.Code);
         Assert.Contains("allowed: Normal, Migrating, Stopped", illegal.Error, StringComparison.Ordinal);
         Assert.Contains("backup window", history.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ObserverShow_PrintsTheObserverAndItsLastValue()
+    {
+        await LoginAsync("operator");
+        var flag = Path.Combine(_home, "maintenance.flag");
+        using var client = _server.Client(_seed.OperatorToken);
+        using var put = await client.PutAsJsonAsync($"/api/deployments/{_seed.Deployment.Id}/observer",
+            new { type = "file", path = flag, maintenanceValue = "exists", normalValue = "missing", pollingInterval = "1s" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+
+        var shown = await Wait.UntilAsync(_ => RunAsync("", "observer", "show", _seed.Deployment.Id), r => r.Out.Contains("missing", StringComparison.Ordinal),
+            "the observer's first value in the CLI");
+
+        Assert.Equal(0, shown.Code);
+        Assert.Contains("file", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("api", shown.Out, StringComparison.Ordinal);
+        Assert.Contains("ok", shown.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
@@ -130,6 +131,50 @@ public sealed class LiveProgressTests : IAsyncLifetime
         Assert.Equal(e3.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), live!.Value.Id);
         Assert.Equal("failed", live.Value.Event);
         Assert.Null(end);
+    }
+
+    [Fact]
+    public async Task Hub_SubscribeToDeploymentId_PushesModeChangesAndObserverResultsAtOnce()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        using var socket = new ClientWebSocket();
+        var ws = new UriBuilder(_server.Address) { Scheme = "ws", Path = "/hubs/deployment", Query = "access_token=" + Uri.EscapeDataString(_seed.ViewerToken) }.Uri;
+        await socket.ConnectAsync(ws, cts.Token);
+        var hub = new HubReader(socket);
+        await hub.SendAsync("{\"protocol\":\"json\",\"version\":1}", cts.Token);
+        Assert.Equal("{}", await hub.NextAsync(cts.Token));
+        await hub.SendAsync($"{{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeToDeploymentId\",\"arguments\":[\"{_seed.Deployment.Id}\"]}}", cts.Token);
+        await hub.NextOfTypeAsync(3, cts.Token);
+        using var client = _server.Client(_seed.OperatorToken);
+
+        using (var changed = await client.PutAsJsonAsync($"/api/deployments/{_seed.Deployment.Id}/operation-mode", new { newMode = "Maintenance", reason = "backup" }, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        }
+        var mode = await NextTargetAsync(hub, "OperationModeChanged", cts.Token);
+        Assert.Equal(("Normal", "Maintenance", "backup"), (mode.GetProperty("from").GetString(), mode.GetProperty("to").GetString(),
+            mode.GetProperty("reason").GetString()));
+
+        var flag = Path.Combine(Path.GetTempPath(), "tidegate-hub-flag-" + Guid.NewGuid().ToString("N"));
+        using (var observer = await client.PutAsJsonAsync($"/api/deployments/{_seed.Deployment.Id}/observer",
+            new { type = "file", path = flag, maintenanceValue = "exists", normalValue = "missing", pollingInterval = "1s" }, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, observer.StatusCode);
+        }
+        var status = await NextTargetAsync(hub, "ObserverStatus", cts.Token);
+        Assert.Equal(("file", "api"), (status.GetProperty("type").GetString(), status.GetProperty("source").GetString()));
+    }
+
+    private static async Task<JsonElement> NextTargetAsync(HubReader hub, string target, CancellationToken ct)
+    {
+        while (true)
+        {
+            var message = await hub.NextInvocationAsync(ct);
+            if (message.GetProperty("target").GetString() == target)
+            {
+                return message.GetProperty("arguments")[0];
+            }
+        }
     }
 
     private sealed class HubReader(ClientWebSocket socket)

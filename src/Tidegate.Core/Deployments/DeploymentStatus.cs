@@ -34,7 +34,8 @@ internal static class DeploymentStatusReader
                 .ToList() ?? [];
             statuses.Add(new ContainerStatus(c.Id, ProjectContainers.NameOf(c), service, ProjectContainers.RevisionOf(c),
                 inspect?.State?.Status ?? c.State ?? "unknown", inspect?.State?.Health?.Status,
-                HealthRules.OfContainer(inspect?.State, inspect?.RestartCount ?? 0, oneOffs.Contains(service)), inspect?.RestartCount ?? 0,
+                HealthRules.InMode(HealthRules.OfContainer(inspect?.State, inspect?.RestartCount ?? 0, oneOffs.Contains(service)), deployment.Mode,
+                    inspect?.State?.Running ?? c.State == "running", MaintenanceLabels.KeepsRunning(c)), inspect?.RestartCount ?? 0,
                 c.Image ?? string.Empty, image is null ? c.ImageId : DeployExecutor.Digest(c.Image ?? string.Empty, image), ports));
         }
 

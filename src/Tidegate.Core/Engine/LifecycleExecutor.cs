@@ -9,10 +9,11 @@ internal sealed class LifecycleExecutor(IDockerEngine docker, EngineOptions opti
     private readonly ProjectContainers _containers = new(docker);
     private readonly ContainerWaits _waits = new(docker, options, time);
 
-    /// <summary>Starts in dependency order; each wave is awaited (healthy, or exited 0 for one-offs a dependent waits on) before the next.</summary>
-    public async Task StartAsync(OperationJournal j, string project)
+    /// <summary>Starts in dependency order; each wave is awaited (healthy, or exited 0 for one-offs a dependent waits on) before the next.
+    /// <paramref name="include"/> limits the start to some containers (a dependency outside the selection counts as met).</summary>
+    public async Task StartAsync(OperationJournal j, string project, Func<ContainerSummary, bool>? include = null)
     {
-        var waves = Waves(await CurrentAsync(project, j.Stopping));
+        var waves = Waves([.. (await CurrentAsync(project, j.Stopping)).Where(include ?? (_ => true))]);
         var total = waves.Sum(w => w.Count);
         var done = 0;
         var completionTargets = CompletionTargets(waves.SelectMany(w => w));
@@ -28,10 +29,13 @@ internal sealed class LifecycleExecutor(IDockerEngine docker, EngineOptions opti
         }
     }
 
-    /// <summary>Stops in reverse dependency order; each container's own stop timeout (stop_grace_period) applies.</summary>
-    public async Task StopAsync(OperationJournal j, string project)
+    /// <summary>Stops in reverse dependency order; each container's own stop timeout (stop_grace_period) and stop signal apply.
+    /// <paramref name="include"/> limits the stop to some containers (maintenance keeps the labelled ones running); the order
+    /// still comes from the whole project.</summary>
+    public async Task StopAsync(OperationJournal j, string project, Func<ContainerSummary, bool>? include = null)
     {
-        var waves = Waves(await CurrentAsync(project, j.Stopping));
+        var waves = Waves(await CurrentAsync(project, j.Stopping)).Select(w => (IReadOnlyList<ContainerSummary>)[.. w.Where(include ?? (_ => true))])
+            .Where(w => w.Count > 0).ToList();
         var total = waves.Sum(w => w.Count);
         var done = 0;
         foreach (var wave in waves.AsEnumerable().Reverse())

@@ -88,6 +88,8 @@ internal sealed class Reconciler(
                 await new LifecycleExecutor(docker, options, time).RemoveAsync(journal, deployment.Name, removeVolumes: false);
                 await store.Deployments.DeleteAsync(deployment.Id, ct);
             }, "remove completed (volumes kept)"),
+            OperationKind.ModeChange => await CompleteAsync(() => Deployments.ModeLifecycle.ConvergeAsync(journal, docker, options, time, deployment.Name,
+                deployment.Mode), $"containers follow the recorded mode {deployment.Mode}"),
             _ => (OperationStatus.Failed, "interrupted; nothing to resume"),
         };
         if (op.Kind is OperationKind.Upgrade or OperationKind.Rollback)

@@ -9,10 +9,17 @@ internal sealed record ServiceHealth(string Service, HealthState Health, int Con
 
 internal sealed record DeploymentHealth(string Project, HealthState Health, IReadOnlyList<ServiceHealth> Services, DateTimeOffset At);
 
+/// <summary>What the monitor needs to read health in mode context: the project's operation mode, and whether an operation
+/// is changing its containers right now (a start, stop or mode change: its own result reports failures).</summary>
+internal sealed record ModeContext(Store.OperationMode Mode, bool OperationRunning);
+
 /// <summary>Live health of every Tidegate-managed project on one engine: the events stream triggers a re-read of the
 /// affected project, a periodic resync catches anything missed, and a broken stream (daemon restart) is reconnected
 /// and followed by a resync, so a restart of the daemon does not turn into false failures.</summary>
-internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options, TimeProvider time)
+/// <remarks><paramref name="modeOf"/> gives the project's <see cref="ModeContext"/> (null: not a known deployment): containers stopped
+/// by maintenance are planned downtime, and <see cref="Alert"/> stays silent for planned downtime and while an operation runs.</remarks>
+internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options, TimeProvider time,
+    Func<string, CancellationToken, Task<ModeContext?>>? modeOf = null)
 {
     private readonly ConcurrentDictionary<string, DeploymentHealth> _current = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<DateTimeOffset>> _deaths = new(StringComparer.Ordinal);
@@ -20,6 +27,14 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
 
     /// <summary>Raised when a project's folded health changes (the server pushes it to the hub).</summary>
     public event Action<DeploymentHealth>? Changed;
+
+    /// <summary>Raised when a project turns Degraded or Unhealthy outside planned downtime and outside a running operation.</summary>
+    public event Action<DeploymentHealth>? Alert;
+
+    /// <summary>How many alerts were held back because the downtime was planned or an operation was running.</summary>
+    public int SuppressedAlerts => _suppressed;
+
+    private int _suppressed;
 
     public IReadOnlyDictionary<string, DeploymentHealth> Current => _current;
 
@@ -122,6 +137,7 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
             .Where(c => !ProjectContainers.IsRetired(c)).ToList();
         var oneOffs = LifecycleExecutor.Dependencies(containers).Values.SelectMany(d => d)
             .Where(d => d.Condition == "service_completed_successfully").Select(d => d.Service).ToHashSet(StringComparer.Ordinal);
+        var context = modeOf is null ? null : await modeOf(project, ct);
         var services = new List<ServiceHealth>();
         foreach (var group in containers.GroupBy(ProjectContainers.ServiceOf))
         {
@@ -134,7 +150,9 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
                 var loop = RestartLoop(c.Id);
                 looping |= loop;
                 restarts += inspect?.RestartCount ?? 0;
-                verdicts.Add(loop ? HealthState.Unhealthy : HealthRules.OfContainer(inspect?.State, 0, oneOffs.Contains(group.Key)));
+                var verdict = loop ? HealthState.Unhealthy : HealthRules.OfContainer(inspect?.State, 0, oneOffs.Contains(group.Key));
+                verdicts.Add(context is null ? verdict
+                    : HealthRules.InMode(verdict, context.Mode, inspect?.State?.Running ?? c.State == "running", MaintenanceLabels.KeepsRunning(c)));
             }
 
             services.Add(new ServiceHealth(group.Key, HealthRules.Fold(verdicts), verdicts.Count, restarts, looping));
@@ -148,6 +166,20 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
         if (previous is null || previous.Health != health.Health || !previous.Services.SequenceEqual(health.Services))
         {
             Changed?.Invoke(health);
+            if (health.Health is HealthState.Degraded or HealthState.Unhealthy && previous?.Health != health.Health)
+            {
+                // In maintenance the planned downtime is already folded out of the health, so what is left (a keep-running
+                // container failing) is a real alert.
+                var planned = context is { OperationRunning: true } || context?.Mode is Store.OperationMode.Stopped or Store.OperationMode.Migrating;
+                if (planned)
+                {
+                    Interlocked.Increment(ref _suppressed);
+                }
+                else
+                {
+                    Alert?.Invoke(health);
+                }
+            }
         }
     }
 

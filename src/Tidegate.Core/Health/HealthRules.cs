@@ -1,3 +1,4 @@
+using Tidegate.Core.Store;
 using Tidegate.Docker.Containers;
 
 namespace Tidegate.Core.Health;
@@ -9,6 +10,12 @@ internal enum HealthState
     Degraded,
     Unhealthy,
     Unknown,
+
+    /// <summary>Stopped on purpose by maintenance (planned downtime, not a failure).</summary>
+    Maintenance,
+
+    /// <summary>Stopped on purpose: the deployment's operation mode is Stopped.</summary>
+    Stopped,
 }
 
 /// <summary>The health rules in one place: per container, folded per service and per deployment.</summary>
@@ -44,9 +51,35 @@ internal static class HealthRules
         return oneOff && state.ExitCode == 0 && state.Status == "exited" ? HealthState.Healthy : HealthState.Unhealthy;
     }
 
-    /// <summary>All healthy → Healthy; none healthy → Unhealthy (Unknown while all are still starting); a mix → Degraded.</summary>
+    /// <summary>The container verdict in the context of the operation mode: a container that does not run because the mode
+    /// says it should not (Maintenance without a keep-running label, or Stopped) is planned downtime, not Unhealthy.
+    /// A finished one-off (already Healthy) stays Healthy.</summary>
+    public static HealthState InMode(HealthState verdict, OperationMode mode, bool running, bool keepsRunning) => (mode, running) switch
+    {
+        (_, true) or (_, false) when verdict == HealthState.Healthy => verdict,
+        (OperationMode.Maintenance, false) when !keepsRunning => HealthState.Maintenance,
+        (OperationMode.Stopped, false) => HealthState.Stopped,
+        _ => verdict,
+    };
+
+    public static bool IsPlanned(HealthState state) => state is HealthState.Maintenance or HealthState.Stopped;
+
+    /// <summary>All healthy → Healthy; none healthy → Unhealthy (Unknown while all are still starting); a mix → Degraded.
+    /// Planned downtime (Maintenance, Stopped) does not count against health: when everything else is healthy the fold
+    /// says Maintenance (or Stopped) instead of down.</summary>
     public static HealthState Fold(IReadOnlyCollection<HealthState> parts)
     {
+        if (parts.Any(IsPlanned))
+        {
+            var rest = parts.Where(p => !IsPlanned(p)).ToList();
+            if (rest.All(p => p == HealthState.Healthy))
+            {
+                return parts.Contains(HealthState.Maintenance) ? HealthState.Maintenance : HealthState.Stopped;
+            }
+
+            parts = rest;
+        }
+
         if (parts.Count == 0 || parts.All(p => p == HealthState.Unknown))
         {
             return HealthState.Unknown;

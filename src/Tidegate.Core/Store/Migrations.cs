@@ -252,6 +252,14 @@ internal static class Migrations
                 SELECT RAISE(ABORT, 'revisions are immutable: only a Pending outcome may be set, once');
             END;
             """),
+        new(6, "maintenance observers configured through the API", """
+            CREATE TABLE deployment_observers (
+                deployment_id TEXT NOT NULL PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
+                settings      TEXT NOT NULL,
+                updated_by    TEXT NOT NULL,
+                updated_at    TEXT NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -22,6 +22,7 @@ internal sealed class TidegateStore
         CatalogSources = new CatalogSourceRepository(database, protector, time);
         Deployments = new DeploymentRepository(database, protector, time);
         OperationModes = new OperationModeRepository(database, time);
+        Observers = new ObserverConfigRepository(database, protector, time);
         Revisions = new RevisionRepository(database, protector, time);
         Snapshots = new SnapshotRepository(database, time);
         Operations = new OperationRepository(database, time);
@@ -43,6 +44,8 @@ internal sealed class TidegateStore
     public DeploymentRepository Deployments { get; }
 
     public OperationModeRepository OperationModes { get; }
+
+    public ObserverConfigRepository Observers { get; }
 
     public RevisionRepository Revisions { get; }
 

@@ -11,8 +11,8 @@ namespace Tidegate.Server.Deployments;
 
 /// <summary>Deployments: list, status, deploy, start/stop/restart/redeploy and remove (the engine's
 /// <see cref="DeploymentService"/>); the seeds' routes: upgrade check, upgrade and rollback
-/// and the operation mode (real: the store's transition table, history and audit; containers via
-/// <see cref="IOperationModeLifecycle"/>).</summary>
+/// and the operation mode (the store's transition table, history and audit; the containers follow in a mode-change operation
+/// of <see cref="DeploymentService.ChangeModeAsync"/>).</summary>
 internal static class DeploymentsApi
 {
     private const string Scoped = "/api/environments/{environmentId}/deployments/{deploymentId}";
@@ -49,6 +49,8 @@ internal static class DeploymentsApi
         var modes = app.MapGroup("/api/deployments/{id}").WithTags("Operation modes");
         modes.MapPut("/operation-mode", ChangeModeAsync).RequireAuthorization(Policies.Operator).ScopedBy(deployment: "id");
         modes.MapGet("/operation-mode/history", ModeHistoryAsync).RequireAuthorization(Policies.Viewer).ScopedBy(deployment: "id");
+        modes.MapGet("/events", Progress.DeploymentEventStream.StreamAsync).RequireAuthorization(Policies.Viewer).ScopedBy(deployment: "id")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return app;
     }
 
@@ -156,9 +158,11 @@ internal static class DeploymentsApi
             var other => throw new InvalidOperationException($"Unexpected engine answer {other}."),
         };
 
+    /// <summary>Records the change and starts the container lifecycle as an operation: 200 with the change and the operation
+    /// to follow (the containers may still be stopping or starting); 409 for an illegal transition, a running operation or a
+    /// maintenance owned by an observer (unless an admin overrides, which is audited).</summary>
     private static async Task<Results<Ok<OperationModeResponse>, ValidationProblem, ProblemHttpResult>> ChangeModeAsync(
-        string id, OperationModeRequest request, ClaimsPrincipal user, TidegateStore store, IOperationModeLifecycle lifecycle,
-        Progress.IProgressPublisher progress, CancellationToken ct)
+        string id, OperationModeRequest request, ClaimsPrincipal user, TidegateStore store, DeploymentService engine, HttpContext http, CancellationToken ct)
     {
         if (!Enum.TryParse<OperationMode>(request.NewMode, ignoreCase: false, out var mode) || !Enum.IsDefined(mode) || int.TryParse(request.NewMode, out _))
         {
@@ -168,20 +172,31 @@ internal static class DeploymentsApi
         {
             return Problems.Invalid("reason", "reason must have at most 500 characters.");
         }
-        if (await store.Deployments.GetAsync(id, ct) is not { } deployment)
+        if (request.Override == true && !user.IsAdmin())
         {
-            return Problems.NotFound("Deployment", id);
+            return Problems.Forbidden("override: true ends a maintenance an observer started and is for admins only.");
         }
         // An illegal transition throws IllegalModeTransitionException: 409 naming the allowed targets.
-        var change = await store.OperationModes.ChangeAsync(id, mode, request.Reason, user.ActorName(), ct);
-        if (change is null)
+        var result = await engine.ChangeModeAsync(id, new ModeChangeRequest(mode, request.Reason, user.ActorName(), request.SessionId, request.Override == true), ct);
+        switch (result)
         {
-            return Problems.NotFound("Deployment", id);
+            case ModeChangeResult.Started s:
+                if (request.Override == true)
+                {
+                    await store.AuditLog.AppendAsync(new NewAuditEntry(user.ActorName(), "operation-mode.override", $"id={id}", AuditResult.Succeeded,
+                        request.Reason, http.Connection.RemoteIpAddress?.ToString(), $"{s.Change.From} → {s.Change.To}, operation {s.OperationId}"), ct);
+                }
+                var change = s.Change;
+                return TypedResults.Ok(new OperationModeResponse(id, change.From.ToString(), change.To.ToString(), change.Reason, change.ChangedBy, change.At,
+                    [.. OperationModeTransitions.AllowedFrom(change.To).Select(m => m.ToString())], s.OperationId, $"/api/operations/{s.OperationId}/events"));
+            case ModeChangeResult.Refused r:
+                return Problems.Of(ProblemTypes.Conflict, $"Operation {r.RunningOperationId} is running on this deployment; wait for it to finish.",
+                    new Dictionary<string, object?> { ["runningOperationId"] = r.RunningOperationId });
+            case ModeChangeResult.NotOwner n:
+                return Problems.Of(ProblemTypes.Conflict, n.Detail, new Dictionary<string, object?> { ["owner"] = n.Owner });
+            default:
+                return Problems.NotFound("Deployment", id);
         }
-        await lifecycle.ApplyAsync(deployment, change, ct);
-        await progress.PublishModeChangedAsync(change, ct);
-        return TypedResults.Ok(new OperationModeResponse(id, change.From.ToString(), change.To.ToString(), change.Reason, change.ChangedBy, change.At,
-            [.. OperationModeTransitions.AllowedFrom(change.To).Select(m => m.ToString())]));
     }
 
     private static async Task<Results<Ok<Paged<ModeChangeResponse>>, ValidationProblem, ProblemHttpResult>> ModeHistoryAsync(

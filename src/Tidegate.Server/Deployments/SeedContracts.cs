@@ -37,9 +37,11 @@ internal sealed record RollbackRequest(string? SessionId, int? ToRevision = null
 internal sealed record OperationStartedResponse(string OperationId, string? SessionId, string EventsUrl);
 
 /// <summary>PUT /api/deployments/{id}/operation-mode.</summary>
-internal sealed record OperationModeRequest(string? NewMode, string? Reason);
+/// <summary>PUT /api/deployments/{id}/operation-mode. <see cref="Override"/> (admins only) ends a maintenance an observer started.</summary>
+internal sealed record OperationModeRequest(string? NewMode, string? Reason, bool? Override = null, string? SessionId = null);
 
+/// <summary>The recorded change; the containers follow in operation <see cref="OperationId"/> (progress at <see cref="EventsUrl"/>).</summary>
 internal sealed record OperationModeResponse(string DeploymentId, string PreviousMode, string NewMode, string? Reason, string ChangedBy,
-    DateTimeOffset ChangedAt, IReadOnlyList<string> AllowedNextModes);
+    DateTimeOffset ChangedAt, IReadOnlyList<string> AllowedNextModes, string? OperationId = null, string? EventsUrl = null);
 
 internal sealed record ModeChangeResponse(string Id, string From, string To, string? Reason, string ChangedBy, DateTimeOffset At);

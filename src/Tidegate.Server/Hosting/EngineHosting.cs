@@ -177,7 +177,17 @@ internal sealed class EngineStartup(
     {
         await Task.Yield();
         using var docker = engines.Open(environment);
-        var monitor = new HealthMonitor(docker, options, time);
+        // Health in mode context: maintenance is planned downtime, and alerts wait while an operation changes the containers.
+        var monitor = new HealthMonitor(docker, options, time, async (project, token) =>
+        {
+            if (await holder.Store.Deployments.GetByNameAsync(environment.Id, project, token) is not { } deployment)
+            {
+                return null;
+            }
+            var held = await holder.Store.Locks.GetAsync(deployment.Id, token);
+            return new ModeContext(deployment.Mode, held?.ExpiresAt > time.GetUtcNow());
+        });
+        monitor.Alert += health => Log.HealthAlert(logger, health.Project, health.Health.ToString());
         monitors.ByEnvironment[environment.Id] = monitor;
         try
         {

@@ -31,13 +31,14 @@ internal static class ServerServices
         services.AddHostedService<CatalogSyncHostedService>();
 
         // Seams the deployment engine fills (see docs/api.md, "Engine seams").
-        services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
         services.AddTidegateEngine();
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<Core.Engine.OperationCancellation>();
         services.AddSingleton<Core.Deployments.DeploymentLogs>();
         services.AddSingleton<Hooks.DeployHookIdempotency>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
+        services.AddSingleton<Observers.ObserverHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<Observers.ObserverHost>());
 
         services.AddSingleton<LoginService>();
         services.AddTidegateAuth();

@@ -41,6 +41,13 @@ internal sealed record ProgressEventMessage(
 
 internal sealed record ModeChangedMessage(string DeploymentId, string From, string To, string? Reason, string ChangedBy, DateTimeOffset At);
 
+/// <summary>An observer's status as pushed on the hub (<c>ObserverStatus</c>) and the deployment's SSE stream; the shape of
+/// GET /api/deployments/{id}/observer.</summary>
+internal sealed record ObserverStatusMessage(
+    string DeploymentId, bool Configured, string? Type, string? Source, IReadOnlyDictionary<string, string?> Settings, double? PollingIntervalSeconds,
+    string? LastValue, DateTimeOffset? LastPolledAt, string Health, string? Error, string? ObservedMode, string? Owner, int? StablePolls,
+    int? AgreeingPolls, string? LastAction);
+
 /// <summary>Names of the hub's client callbacks (documented in docs/api.md).</summary>
 internal static class HubMethods
 {
@@ -48,6 +55,7 @@ internal static class HubMethods
     public const string Completed = "DeploymentCompleted";
     public const string Failed = "DeploymentFailed";
     public const string ModeChanged = "OperationModeChanged";
+    public const string ObserverStatus = "ObserverStatus";
 
     public static string For(ProgressEventKind kind) => kind switch
     {
@@ -64,4 +72,7 @@ internal interface IProgressPublisher
     Task<ProgressEventMessage> PublishAsync(ProgressUpdate update, CancellationToken ct);
 
     Task PublishModeChangedAsync(ModeChange change, CancellationToken ct);
+
+    /// <summary>Pushes an observer's status to the deployment's hub group and SSE streams (not stored).</summary>
+    Task PublishObserverStatusAsync(ObserverStatusMessage status, CancellationToken ct);
 }

@@ -61,9 +61,22 @@ internal sealed class ProgressPublisher(TidegateStore store, IHubContext<Deploym
     }
 
     public Task PublishModeChangedAsync(ModeChange change, CancellationToken ct)
-        => hub.Clients.Group(DeploymentHub.DeploymentGroup(change.DeploymentId)).SendAsync(HubMethods.ModeChanged,
-            new ModeChangedMessage(change.DeploymentId, change.From.ToString(), change.To.ToString(), change.Reason, change.ChangedBy, change.At),
-            CancellationToken.None);
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var message = new ModeChangedMessage(change.DeploymentId, change.From.ToString(), change.To.ToString(), change.Reason, change.ChangedBy, change.At);
+        DeploymentEvents.Publish(change.DeploymentId, "modeChanged", message);
+        return hub.Clients.Group(DeploymentHub.DeploymentGroup(change.DeploymentId)).SendAsync(HubMethods.ModeChanged, message, CancellationToken.None);
+    }
+
+    public Task PublishObserverStatusAsync(ObserverStatusMessage status, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        DeploymentEvents.Publish(status.DeploymentId, "observerStatus", status);
+        return hub.Clients.Group(DeploymentHub.DeploymentGroup(status.DeploymentId)).SendAsync(HubMethods.ObserverStatus, status, CancellationToken.None);
+    }
+
+    /// <summary>Live mode changes and observer results per deployment, for GET /api/deployments/{id}/events.</summary>
+    public DeploymentEventBroadcaster DeploymentEvents { get; } = new();
 
     /// <summary>Live events of one operation for an SSE stream; dispose to stop. Subscribe before reading
     /// the stored events and drop ids already sent.</summary>

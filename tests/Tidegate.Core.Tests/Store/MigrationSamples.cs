@@ -54,5 +54,9 @@ internal static class MigrationSamples
             INSERT INTO revisions (deployment_id, number, stack_id, version, definition, variables, image_digests, created_by, created_at, reason, outcome, outcome_at)
             VALUES ('dep1', 2, 'demo:web:web', '2.0.0', 'services: {}', '[]', '{}', 'admin', '2026-01-05T00:00:00.0000000Z', 'upgrade', 'Pending', NULL);
             """,
+        [6] = """
+            INSERT INTO deployment_observers (deployment_id, settings, updated_by, updated_at)
+            VALUES ('dep1', 'tg1:AAAA', 'admin', '2026-01-06T00:00:00.0000000Z');
+            """,
     };
 }
