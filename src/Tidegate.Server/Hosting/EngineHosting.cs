@@ -168,7 +168,14 @@ internal sealed class EngineStartup(
             // Already disposed by the container: the host is past shutdown and nothing is left to wait for.
             return;
         }
-        await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout passed: the monitors are cancelled and end on their own; stopping must not fail.
+        }
     }
 
     public void Dispose() => _stopping.Dispose();

@@ -60,7 +60,14 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
             await StopObserverAsync(id);
         }
 
-        await _loop.WaitAsync(cancellationToken);
+        try
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout passed: the loop is cancelled and ends on its own; stopping must not fail.
+        }
     }
 
     public void Dispose()

@@ -7,8 +7,7 @@ using Tidegate.TestKit.Images;
 
 namespace Tidegate.Ui.Tests.PostMerge;
 
-// Compiled only with -p:TidegateUiPostMerge=true (see the csproj and docs/ui.md): these need the upgrade
-// and rollback engine (issue 6) and the maintenance container lifecycle (issue 7), built in other streams.
+// These exercise the upgrade and rollback engine (issue 6) and the maintenance container lifecycle (issue 7).
 
 /// <summary>Seed 000 in a real browser: the blue banner, the upgrade dialog asking for the new required value,
 /// live progress to the end; a failing upgrade, the amber banner and the rollback page.</summary>

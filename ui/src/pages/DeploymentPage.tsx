@@ -67,6 +67,8 @@ export function DeploymentPage() {
   const runningOp = op ?? detail.data?.runningOperationId ?? null;
   const live = useSessionProgress(runningOp);
   const { session, progress } = live;
+  // While an operation runs the engine refuses another one (409): the controls wait instead.
+  const busy = !!(progress.event?.operationId ?? runningOp) && !progress.done && !progress.failed;
   useEffect(() => { if (progress.done || progress.failed) soon(); }, [progress.done, progress.failed, soon]);
 
   const act = async (action: string) => {
@@ -75,7 +77,10 @@ export function DeploymentPage() {
     if (action === "remove" && !window.confirm(t("action.confirmRemove", { name: d?.name ?? id }))) return;
     try {
       if (action === "enterMaintenance" || action === "exitMaintenance") {
-        await api.put(`/api/deployments/${enc(id)}/operation-mode`, { newMode: action === "enterMaintenance" ? "Maintenance" : "Normal", reason: "UI" });
+        const changed = await api.put<{ operationId?: string }>(`/api/deployments/${enc(id)}/operation-mode`,
+          { newMode: action === "enterMaintenance" ? "Maintenance" : "Normal", reason: "UI" });
+        // The containers follow in an operation: follow it, and keep the controls disabled until it ends.
+        if (changed?.operationId) setParams({ op: changed.operationId });
         setActionNote(t("mode.changed", { mode: t(action === "enterMaintenance" ? "mode.Maintenance" : "mode.Normal") }));
         soon();
         return;
@@ -137,7 +142,7 @@ export function DeploymentPage() {
           <h2 id="actions-title">{t("detail.actions")}</h2>
           <div className="row wrap">
             {actions.filter(a => a !== "upgrade" && a !== "rollback").map(a => (
-              <button key={a} type="button" className={a === "remove" ? "danger" : ""} onClick={() => void act(a)}>
+              <button key={a} type="button" className={a === "remove" ? "danger" : ""} disabled={busy} onClick={() => void act(a)}>
                 {t(`action.${a}` as Key) ?? a}
               </button>
             ))}
@@ -187,7 +192,8 @@ export function DeploymentPage() {
         </dl>
       </details>
 
-      <ModePanel id={id} mode={d.mode} actions={dd.availableActions} onChanged={soon} tick={tick} />
+      <ModePanel id={id} mode={d.mode} actions={dd.availableActions} busy={busy}
+        onChanged={operationId => { if (operationId) setParams({ op: operationId }); soon(); }} tick={tick} />
       <RolloutPanel id={id} />
       <LogsPanel id={id} services={dd.services.map(s => s.name)} />
       <RevisionsPanel id={id} />
@@ -317,7 +323,9 @@ function UpgradeDialog({ name, stackId, check, base, onClose, onStarted, startSe
   );
 }
 
-function ModePanel({ id, mode, actions, onChanged, tick }: { id: string; mode: string; actions?: string[]; onChanged: () => void; tick: number }) {
+function ModePanel({ id, mode, actions, onChanged, tick, busy }: {
+  id: string; mode: string; actions?: string[]; onChanged: (operationId?: string) => void; tick: number; busy: boolean;
+}) {
   const { t, fmtDate } = useI18n();
   const { me } = useAuth();
   const [newMode, setNewMode] = useState(mode === "Maintenance" ? "Normal" : "Maintenance");
@@ -333,10 +341,10 @@ function ModePanel({ id, mode, actions, onChanged, tick }: { id: string; mode: s
     e.preventDefault();
     setError(null); setNote(null);
     try {
-      await api.put(`/api/deployments/${enc(id)}/operation-mode`, { newMode, reason, ...(override ? { override: true } : {}) });
+      const changed = await api.put<{ operationId?: string }>(`/api/deployments/${enc(id)}/operation-mode`, { newMode, reason, ...(override ? { override: true } : {}) });
       setNote(t("mode.changed", { mode: t(`mode.${newMode}` as Key) }));
       setReason("");
-      onChanged();
+      onChanged(changed?.operationId);
       void history.reload();
     } catch (err) {
       const allowed = err instanceof ApiError ? (err.problem.allowedModes as string[] | undefined) : undefined;
@@ -364,7 +372,7 @@ function ModePanel({ id, mode, actions, onChanged, tick }: { id: string; mode: s
           {isAdmin(me) && observer.data?.configured && (
             <label className="inline"><input type="checkbox" checked={override} onChange={e => setOverride(e.target.checked)} /> {t("mode.override")}</label>
           )}
-          <button type="submit" className="primary">{t("mode.change")}</button>
+          <button type="submit" className="primary" disabled={busy}>{t("mode.change")}</button>
         </form>
       )}
       {note && <p role="status" className="muted">{note}</p>}
