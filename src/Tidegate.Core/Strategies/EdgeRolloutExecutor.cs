@@ -1,0 +1,503 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json;
+using Tidegate.Core.Definitions.Compose;
+using Tidegate.Core.Edge;
+using Tidegate.Core.Engine;
+using Tidegate.Core.Store;
+using Tidegate.Docker;
+using Tidegate.Docker.Containers;
+
+namespace Tidegate.Core.Strategies;
+
+/// <summary>
+/// Blue-green and weighted canary through the edge. Same shape as <see cref="DeployExecutor"/>: pull every image →
+/// revision and backup → declare the edge entries → start the new color beside the old one (entry services get a
+/// second set of containers; other services are replaced only when their configuration changed) → health, HAProxy's
+/// own check and the smoke test → shift traffic (blue-green: one switch; canary: weighted steps with gates) →
+/// commit (the old color is drained and kept, or removed) or, on any failure after the start, send 100% back to
+/// the stable color and remove the new one. Nothing of the stable color is stopped before the new one serves.
+/// </summary>
+internal sealed class EdgeRolloutExecutor(
+    TidegateStore store, IDockerEngine docker, EngineOptions options, TimeProvider time, HaproxyEdge edge, RolloutRegistry rollouts,
+    RolloutStrategyKind kind) : IRolloutStrategy
+{
+    public const string Blue = "blue";
+    public const string Green = "green";
+    private const int FullWeight = 100;
+
+    private readonly ProjectContainers _containers = new(docker);
+    private readonly ContainerWaits _waits = new(docker, options, time);
+
+    /// <summary>HTTP client for smoke tests (127.0.0.1 only).</summary>
+    public static HttpClient SmokeClient { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public async Task<(OperationStatus Status, string? Error)> RunAsync(OperationJournal j, DeployWork work)
+    {
+        ArgumentNullException.ThrowIfNull(j);
+        ArgumentNullException.ThrowIfNull(work);
+        var project = work.Deployment.Name;
+        var (settings, settingErrors) = RolloutSettings.From(work.Stack.Extension);
+        var entries = settings.EdgeEntries(project);
+        var problems = settingErrors.ToList();
+        if (entries.Count == 0)
+        {
+            problems.Add($"x-tidegate.edge.entries: the {RolloutSettings.Name(kind)} strategy needs at least one edge entry (service, port, listen)");
+        }
+
+        foreach (var e in entries.Where(e => work.Stack.Project!.Services.All(s => s.Name != e.Service)))
+        {
+            problems.Add($"x-tidegate.edge.entries: service {e.Service} does not exist in the stack");
+        }
+
+        if (problems.Count > 0)
+        {
+            return (OperationStatus.Failed, string.Join("\n", problems));
+        }
+
+        var previous = work.Deployment.CurrentRevision;
+        var stepsList = kind == RolloutStrategyKind.Canary ? settings.Steps : [100];
+        using var run = new RolloutRun(work.Deployment.Id, j.Operation.Id, kind, stepsList, entries);
+        rollouts.Add(run);
+        try
+        {
+            return await RunCoreAsync(j, work, settings, entries, previous, run);
+        }
+        finally
+        {
+            rollouts.Remove(run);
+        }
+    }
+
+    private async Task<(OperationStatus, string?)> RunCoreAsync(
+        OperationJournal j, DeployWork work, RolloutSettings settings, IReadOnlyList<EdgeEntry> entries, int? previous, RolloutRun run)
+    {
+        var project = work.Deployment.Name;
+        var services = work.Stack.Project!.Services;
+        await Phase(j, run, "pull", "pulling images", 0);
+        Dictionary<string, string> digests;
+        try
+        {
+            digests = await RolloutSteps.PullAllAsync(store, docker, j, services, work.ForcePull);
+        }
+        catch (DeploymentFailedException ex)
+        {
+            var failed = await store.Revisions.AddAsync(RolloutSteps.NewRevision(work, new Dictionary<string, string>()), CancellationToken.None);
+            await store.Revisions.SetOutcomeAsync(work.Deployment.Id, failed.Number, RevisionOutcome.Failed, CancellationToken.None);
+            await RolloutSteps.MetadataAsync(store, j, work, failed.Number, new Dictionary<string, string>(), "failed: " + ex.Message, "not started", "not checked");
+            return (OperationStatus.Failed, ex.Message);
+        }
+
+        var revision = (await store.Revisions.AddAsync(RolloutSteps.NewRevision(work, digests), CancellationToken.None)).Number;
+        await j.StepAsync(DeployExecutor.RevisionStep, new RevisionMarker(revision, previous), _ => Task.CompletedTask);
+        var all = await _containers.ListAsync(project, j.Stopping);
+        await j.StepAsync("backup", null, ct => RolloutSteps.BackupAsync(store, j, work, previous, all, ct));
+
+        var entryServices = entries.Select(e => e.Service).ToHashSet(StringComparer.Ordinal);
+        var stable = all.Where(c => !ProjectContainers.IsRetired(c) && entryServices.Contains(ProjectContainers.ServiceOf(c))
+                                    && previous is not null && ProjectContainers.RevisionOf(c) == previous && c.State == "running").ToList();
+        var stableColor = stable.Select(ColorOf).FirstOrDefault() ?? Blue;
+        var color = stable.Count == 0 ? Blue : stableColor == Blue ? Green : Blue;
+        var stableVersion = work.Deployment.Version;
+        run.Stable = new RolloutSide(stable.Count == 0 ? null : stableVersion, stable.Count == 0 ? null : previous, stable.Count == 0 ? 0 : FullWeight);
+        run.Candidate = new RolloutSide(work.Version, revision, 0);
+
+        // A parked color of an earlier blue-green rollout and leftovers of an interrupted one go first.
+        rollouts.Unpark(work.Deployment.Id);
+        await Phase(j, run, "edge", "declaring the edge entries", 31);
+        await j.StepAsync("edge-entries", new { entries = entries.Select(e => e.Listen) }, ct => edge.EnsureEntriesAsync(project, entries, ct));
+        var leftovers = all.Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c)) && !stable.Any(s => s.Id == c.Id)).ToList();
+        await j.StepAsync("remove-leftovers", new { containers = leftovers.Select(ProjectContainers.NameOf) }, async ct =>
+        {
+            foreach (var e in entries)
+            {
+                foreach (var server in await edge.ServersAsync(e, ct))
+                {
+                    if (server.Revision != previous)
+                    {
+                        await edge.RemoveServerAsync(e, server.Name, ct);
+                    }
+                }
+            }
+
+            foreach (var c in leftovers)
+            {
+                await docker.ContainerRemoveAsync(c.Id, ct);
+            }
+        });
+        await j.StepAsync("edge-stable", null, ct => EnsureServersAsync(entries, stable, previous ?? 0, FullWeight, ct));
+
+        var loopback = entries.GroupBy(e => e.Service).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(e => e.Port).Distinct().ToList(), StringComparer.Ordinal);
+        var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision, work.StackId, work.Version, ExtraLabels: options.ExtraLabels,
+            NameSuffix: color == Blue ? null : "-" + Green, Color: color, LoopbackPorts: loopback));
+
+        var retired = new List<RetiredContainer>();
+        var candidates = new List<ContainerSummary>();
+        var trafficShifted = false;
+        try
+        {
+            await Phase(j, run, "prepare", "creating networks and volumes", 33);
+            await RolloutSteps.PrepareAsync(docker, j, plan);
+
+            // Services without an edge entry are shared by both colors: kept when unchanged, replaced otherwise.
+            var others = all.Where(c => !ProjectContainers.IsRetired(c) && !entryServices.Contains(ProjectContainers.ServiceOf(c))).ToList();
+            var toStart = new List<PlannedService>();
+            foreach (var service in plan.Services)
+            {
+                if (entryServices.Contains(service.Name))
+                {
+                    toStart.Add(service);
+                    continue;
+                }
+
+                var current = others.Where(c => ProjectContainers.ServiceOf(c) == service.Name).ToList();
+                var unchanged = current.Count == service.Containers.Count && current.Count > 0
+                                && current.All(c => c.Labels?.GetValueOrDefault(EngineLabels.ConfigHash) == service.ConfigHash);
+                if (!unchanged)
+                {
+                    toStart.Add(service);
+                    foreach (var c in current)
+                    {
+                        retired.Add(await j.StepAsync(DeployExecutor.RetireStep, new { id = c.Id, name = ProjectContainers.NameOf(c) }, ct => _containers.RetireAsync(c, ct)));
+                    }
+                }
+            }
+
+            foreach (var c in others.Where(c => plan.Services.All(s => s.Name != ProjectContainers.ServiceOf(c))))
+            {
+                retired.Add(await j.StepAsync(DeployExecutor.RetireStep, new { id = c.Id, name = ProjectContainers.NameOf(c) }, ct => _containers.RetireAsync(c, ct)));
+            }
+
+            await Phase(j, run, "start", $"starting {color}", 40);
+            await RolloutSteps.StartServicesAsync(docker, _waits, j, plan, toStart);
+            candidates = (await _containers.OfRevisionAsync(project, revision, j.Stopping))
+                .Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c))).ToList();
+            await Phase(j, run, "verify", $"{color} started, verifying health", 55);
+            await j.StepAsync(DeployExecutor.VerifyStep, null, ct => RolloutSteps.VerifyAsync(docker, _waits, plan, toStart, ct));
+
+            if (settings.SmokeTest is { } smoke)
+            {
+                await Phase(j, run, "smoke-test", $"smoke test {smoke.Path} on {color}", 60);
+                await j.StepAsync("smoke-test", smoke, ct => SmokeTestAsync(entries, candidates, smoke, ct));
+                await Phase(j, run, "smoke-test", "smoke test passed", 62);
+            }
+
+            // Into the edge with weight 0: HAProxy's own check must see them up before any request goes there.
+            await j.StepAsync("edge-candidate", new { color }, ct => EnsureServersAsync(entries, candidates, revision, 0, ct));
+            await j.StepAsync("edge-check", null, ct => WaitUpAsync(entries, revision, ct));
+
+            if (stable.Count == 0)
+            {
+                await Phase(j, run, "traffic", $"traffic 0% → 100% ({color})", 80);
+                await j.StepAsync("traffic", new { weight = FullWeight }, ct => SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
+                run.Candidate = run.Candidate with { Weight = FullWeight };
+                trafficShifted = true;
+            }
+            else if (run.Kind == RolloutStrategyKind.BlueGreen)
+            {
+                await Phase(j, run, "traffic", $"switching traffic {stableColor} → {color}", 80);
+                trafficShifted = true;
+                await j.StepAsync("traffic", new { from = stableColor, to = color }, ct => SwitchAsync(entries, revision, previous!.Value, ct));
+                run.Candidate = run.Candidate with { Weight = FullWeight };
+                run.Stable = run.Stable with { Weight = 0 };
+                await Phase(j, run, "traffic", $"traffic switched to {color}", 84);
+            }
+            else
+            {
+                trafficShifted = true;
+                await CanaryAsync(j, run, settings, entries, revision, previous!.Value, stableColor, color);
+            }
+        }
+        catch (Exception ex) when (IsFailure(ex, run, j))
+        {
+            var reason = run.AbortReason ?? ex.Message;
+            await Phase(j, run, "rollback", stable.Count > 0 ? $"sending 100% back to {stableColor}" : $"removing {color}", 90);
+            await j.StepAsync("restore", new { revision, reason }, async ct =>
+            {
+                if (trafficShifted && stable.Count > 0)
+                {
+                    await SetWeightsAsync(entries, previous!.Value, FullWeight, revision, 0, ct);
+                }
+
+                foreach (var e in entries)
+                {
+                    foreach (var server in (await edge.ServersAsync(e, ct)).Where(s => s.Revision == revision))
+                    {
+                        await edge.RemoveServerAsync(e, server.Name, ct);
+                    }
+                }
+
+                foreach (var c in await _containers.OfRevisionAsync(project, revision, ct))
+                {
+                    await docker.ContainerRemoveAsync(c.Id, ct);
+                }
+
+                foreach (var r in retired.AsEnumerable().Reverse())
+                {
+                    await _containers.RestoreAsync(r, ct);
+                }
+            });
+            run.Stable = run.Stable with { Weight = stable.Count > 0 ? FullWeight : 0 };
+            run.Candidate = run.Candidate with { Weight = 0 };
+            var rolledBack = stable.Count > 0 || retired.Count > 0;
+            await store.Revisions.SetOutcomeAsync(work.Deployment.Id, revision, rolledBack ? RevisionOutcome.RolledBack : RevisionOutcome.Failed, CancellationToken.None);
+            await RolloutSteps.MetadataAsync(store, j, work, revision, digests, "ok", "failed: " + reason, rolledBack ? "rolled back" : "failed");
+            return (rolledBack ? OperationStatus.RolledBack : OperationStatus.Failed, reason);
+        }
+
+        // From here on the new color serves; the old one leaves without dropping a request.
+        await Phase(j, run, "drain", stable.Count == 0 ? "nothing to drain" : $"draining {stableColor}", 92);
+        var keep = run.Kind == RolloutStrategyKind.BlueGreen && stable.Count > 0 && settings.KeepOldFor > TimeSpan.Zero;
+        await j.StepAsync("drain", new { color = stableColor, keep }, async ct =>
+        {
+            foreach (var e in entries)
+            {
+                var old = (await edge.ServersAsync(e, ct)).Where(s => s.Revision == previous).Select(s => s.Name).ToList();
+                await edge.ApplyAsync(e, old.Select(n => (n, (int?)null, (EdgeServerState?)EdgeServerState.Drain)), ct);
+                await edge.WaitDrainedAsync(e, old, ct);
+                if (keep)
+                {
+                    // Parked: no traffic, weight kept, still checked by nothing; switching back is one Runtime API call.
+                    await edge.ApplyAsync(e, old.Select(n => (n, (int?)FullWeight, (EdgeServerState?)EdgeServerState.Maint)), ct);
+                }
+                else
+                {
+                    foreach (var name in old)
+                    {
+                        await edge.RemoveServerAsync(e, name, ct);
+                    }
+                }
+            }
+
+            if (!keep)
+            {
+                foreach (var c in stable)
+                {
+                    await docker.ContainerStopAsync(c.Id, null, ct);
+                    await docker.ContainerRemoveAsync(c.Id, ct);
+                }
+            }
+        });
+        if (keep)
+        {
+            rollouts.Park(new ParkedColor(work.Deployment.Id, project, previous!.Value, stableVersion, work.Deployment.StackId,
+                stable.Select(c => c.Id).ToList(), entries, time.GetUtcNow() + settings.KeepOldFor));
+        }
+
+        await Phase(j, run, "commit", "committing the revision", 96);
+        await j.StepAsync("commit", new { revision }, ct =>
+            new DeployExecutor(store, docker, options, time).CommitAsync(j, work, revision, retired, digests, ct));
+        return (OperationStatus.Succeeded, null);
+    }
+
+    private async Task CanaryAsync(OperationJournal j, RolloutRun run, RolloutSettings settings, IReadOnlyList<EdgeEntry> entries,
+        int revision, int previous, string stableColor, string color)
+    {
+        var weight = 0;
+        for (var i = 0; i < run.Steps.Count; i++)
+        {
+            var next = run.Steps[i];
+            run.CurrentStep = i;
+            await Phase(j, run, "traffic", $"traffic {weight}% → {next}% ({color})", 65 + (25 * (i + 1) / run.Steps.Count));
+            await j.StepAsync("traffic", new { step = i, from = weight, to = next }, ct =>
+                SetWeightsAsync(entries, revision, next, previous, FullWeight - next, ct));
+            weight = next;
+            run.Candidate = run.Candidate with { Weight = next };
+            run.Stable = run.Stable with { Weight = FullWeight - next };
+            if (next >= FullWeight)
+            {
+                break;
+            }
+
+            await GateAsync(j, run, settings, entries, revision);
+        }
+
+        _ = stableColor;
+    }
+
+    /// <summary>Holds a canary step for its pause (or until promoted) while checking health, error rate and latency.</summary>
+    private async Task GateAsync(OperationJournal j, RolloutRun run, RolloutSettings settings, IReadOnlyList<EdgeEntry> entries, int revision)
+    {
+        var start = await CandidateCountersAsync(entries, revision, j.Stopping);
+        var until = settings.Pause is { } pause ? time.GetUtcNow() + pause : DateTimeOffset.MaxValue;
+        run.WaitingForPromote = settings.Pause is null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping, run.Aborted);
+        try
+        {
+            while (true)
+            {
+                var now = await CandidateCountersAsync(entries, revision, linked.Token);
+                var delta = now.Since(start);
+                if (now.AnyDown)
+                {
+                    throw new DeploymentFailedException($"Canary gate failed: revision {revision} is down at the edge (its health check fails).");
+                }
+
+                if (delta.Requests > 0 && delta.Requests >= settings.Gates.MinRequests && delta.ErrorRate > settings.Gates.MaxErrorRate)
+                {
+                    throw new DeploymentFailedException(string.Create(CultureInfo.InvariantCulture,
+                        $"Canary gate failed: error rate {delta.ErrorRate:P1} ({delta.Errors} of {delta.Requests} requests) is above {settings.Gates.MaxErrorRate:P1}."));
+                }
+
+                if (settings.Gates.MaxAvgResponseMs is { } maxMs && delta.Requests > 0 && now.AvgResponseMs > maxMs)
+                {
+                    throw new DeploymentFailedException($"Canary gate failed: average response time {now.AvgResponseMs} ms is above {maxMs} ms.");
+                }
+
+                if (run.TakePromote() || time.GetUtcNow() >= until)
+                {
+                    return;
+                }
+
+                await Task.Delay(options.PollInterval, time, linked.Token);
+            }
+        }
+        finally
+        {
+            run.WaitingForPromote = false;
+        }
+    }
+
+    private async Task<EdgeCounters> CandidateCountersAsync(IReadOnlyList<EdgeEntry> entries, int revision, CancellationToken ct)
+    {
+        var all = new List<EdgeCounters>();
+        foreach (var e in entries)
+        {
+            all.AddRange((await edge.CountersAsync(e, ct)).Where(c => c.Revision == revision));
+        }
+
+        return new EdgeCounters(revision, all.Sum(c => c.Requests), all.Sum(c => c.Errors),
+            all.Count == 0 ? 0 : (long)all.Average(c => c.AvgResponseMs), all.Count == 0 ? 0 : all.Max(c => c.MaxResponseMs), all.Any(c => c.AnyDown));
+    }
+
+    /// <summary>Blue-green's switch: the new color at full weight and the old one draining, in one Runtime API call per entry.</summary>
+    private async Task SwitchAsync(IReadOnlyList<EdgeEntry> entries, int to, int from, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            var servers = await edge.ServersAsync(e, ct);
+            var changes = servers.Where(s => s.Revision == to).Select(s => (s.Name, (int?)FullWeight, (EdgeServerState?)EdgeServerState.Ready))
+                .Concat(servers.Where(s => s.Revision == from).Select(s => (s.Name, (int?)null, (EdgeServerState?)EdgeServerState.Drain)));
+            await edge.ApplyAsync(e, changes, ct);
+        }
+    }
+
+    private async Task SetWeightsAsync(IReadOnlyList<EdgeEntry> entries, int revision, int weight, int? other, int otherWeight, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            var servers = await edge.ServersAsync(e, ct);
+            var changes = servers.Where(s => s.Revision == revision)
+                .Select(s => (s.Name, (int?)weight, (EdgeServerState?)EdgeServerState.Ready)).ToList();
+            if (other is { } o)
+            {
+                changes.AddRange(servers.Where(s => s.Revision == o)
+                    .Select(s => (s.Name, (int?)otherWeight, (EdgeServerState?)(otherWeight > 0 ? EdgeServerState.Ready : EdgeServerState.Drain))));
+            }
+
+            await edge.ApplyAsync(e, changes, ct);
+        }
+    }
+
+    /// <summary>Every container of an entry's service becomes a server r{revision}-{number} (kept if present).</summary>
+    private async Task EnsureServersAsync(IReadOnlyList<EdgeEntry> entries, IReadOnlyList<ContainerSummary> containers, int revision, int weight, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            var existing = await edge.ServersAsync(e, ct);
+            foreach (var c in containers.Where(c => ProjectContainers.ServiceOf(c) == e.Service))
+            {
+                var name = EdgeServer.NameFor(revision, Number(c));
+                if (existing.Any(s => s.Name == name))
+                {
+                    continue;
+                }
+
+                if (await RolloutSteps.LoopbackPortAsync(docker, c.Id, e.Port, ct) is not { } hostPort)
+                {
+                    // Started by an executor that did not publish the edge port: the edge cannot reach it.
+                    continue;
+                }
+
+                await edge.AddServerAsync(e, name, hostPort, weight, EdgeServerState.Ready, ct);
+            }
+        }
+    }
+
+    private async Task WaitUpAsync(IReadOnlyList<EdgeEntry> entries, int revision, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + options.HealthTimeout;
+        while (true)
+        {
+            var down = new List<string>();
+            foreach (var e in entries)
+            {
+                var servers = (await edge.ServersAsync(e, ct)).Where(s => s.Revision == revision).ToList();
+                if (servers.Count == 0)
+                {
+                    throw new DeploymentFailedException($"The edge has no server for {e.Service}:{e.Port} of revision {revision}.");
+                }
+
+                down.AddRange(servers.Where(s => !s.Status.StartsWith("UP", StringComparison.Ordinal) || s.Status.StartsWith("UP ", StringComparison.Ordinal))
+                    .Select(s => $"{e.Backend}/{s.Name} ({s.Status})"));
+            }
+
+            if (down.Count == 0)
+            {
+                return;
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new DeploymentFailedException("The edge's health check does not pass for " + string.Join(", ", down) + ".");
+            }
+
+            await Task.Delay(options.PollInterval, time, ct);
+        }
+    }
+
+    private async Task SmokeTestAsync(IReadOnlyList<EdgeEntry> entries, IReadOnlyList<ContainerSummary> candidates, SmokeTest smoke, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            foreach (var c in candidates.Where(c => ProjectContainers.ServiceOf(c) == e.Service))
+            {
+                var port = await RolloutSteps.LoopbackPortAsync(docker, c.Id, e.Port, ct)
+                           ?? throw new DeploymentFailedException($"Smoke test: {ProjectContainers.NameOf(c)} has no port published on 127.0.0.1 for {e.Port}.");
+                var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{smoke.Path}");
+                using var response = await SmokeClient.GetAsync(url, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                if ((int)response.StatusCode != smoke.ExpectStatus)
+                {
+                    throw new DeploymentFailedException(
+                        $"Smoke test failed: GET {smoke.Path} on {ProjectContainers.NameOf(c)} answered {(int)response.StatusCode}, expected {smoke.ExpectStatus}.");
+                }
+
+                if (smoke.ExpectBody is { } expected && !body.Contains(expected, StringComparison.Ordinal))
+                {
+                    throw new DeploymentFailedException(
+                        $"Smoke test failed: GET {smoke.Path} on {ProjectContainers.NameOf(c)} did not contain '{expected}' (got '{Shorten(body.Trim())}').");
+                }
+            }
+        }
+    }
+
+    private static bool IsFailure(Exception ex, RolloutRun run, OperationJournal j) =>
+        ex is DeploymentFailedException or DockerApiException or DockerUnreachableException or HttpRequestException or IOException
+            or EdgeException or EdgeCommandException or SocketException or JsonException
+        || (ex is OperationCanceledException && run.Aborted.IsCancellationRequested && !j.Stopping.IsCancellationRequested)
+        || (ex is TaskCanceledException && !j.Stopping.IsCancellationRequested);
+
+    private static async Task Phase(OperationJournal j, RolloutRun run, string phase, string message, int percent)
+    {
+        run.Phase = message;
+        await j.ProgressAsync(phase, message, percent);
+    }
+
+    private static string? ColorOf(ContainerSummary c) => c.Labels?.GetValueOrDefault(EngineLabels.Color);
+
+    private static int Number(ContainerSummary c) =>
+        int.TryParse(c.Labels?.GetValueOrDefault(EngineLabels.ContainerNumber), CultureInfo.InvariantCulture, out var n) ? n : 1;
+
+    private static string Shorten(string value) => value.Length > 80 ? value[..77] + "..." : value;
+}
