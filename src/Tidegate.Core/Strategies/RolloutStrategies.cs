@@ -224,7 +224,6 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
             }
         });
         var revision = await store.Revisions.GetAsync(deployment.Id, parked.Revision, CancellationToken.None);
-        await store.Revisions.SetOutcomeAsync(deployment.Id, current, RevisionOutcome.RolledBack, CancellationToken.None);
         await store.Deployments.SetRunningRevisionAsync(deployment.Id, revision?.StackId ?? parked.StackId, deployment.ProductId,
             revision?.Version ?? parked.Version, parked.Revision, true, CancellationToken.None);
         return true;

@@ -55,7 +55,7 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
     }
 
     /// <summary>The demo web stack behind one edge entry on <see cref="Listen"/>.</summary>
-    protected string WebStack(string strategy, string image, string version, string extraStrategy = "", string extraWeb = "") => $$"""
+    protected string WebStack(string strategy, string image, string version, string extraStrategy = "", string extraWeb = "", string extraEnv = "") => $$"""
         x-tidegate:
           strategy:
             type: {{strategy}}{{extraStrategy}}
@@ -69,7 +69,7 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
           web:
             image: {{image}}
             environment:
-              VERSION: "{{version}}"
+              VERSION: "{{version}}"{{extraEnv}}
             stop_grace_period: 2s{{extraWeb}}
         """;
 
@@ -94,6 +94,19 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
 
     internal async Task<IReadOnlyList<string>> PhasesAsync(OperationRecord operation) =>
         (await Store.ProgressEvents.ListAfterAsync(0, operation.Id, null, 1000, Ct)).Select(e => e.Message ?? string.Empty).ToList();
+
+    protected async Task<bool> ContainerExistsAsync(string name)
+    {
+        try
+        {
+            await Client.ContainerInspectAsync(name, Ct);
+            return true;
+        }
+        catch (Tidegate.Docker.DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
 
     protected static string Web(string version) => version switch
     {
