@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Tidegate.Core.Edge;
 
 /// <summary>One published HTTP entry of a deployment: a frontend listening on <see cref="Listen"/> that forwards to
-/// container port <see cref="Port"/> of <see cref="Service"/>. Declared in x-tidegate.edge.entries.</summary>
+/// container port <see cref="Port"/> of <see cref="Service"/>. Declared in x-tidegate.edge.entries. MaxConnPerServer
+/// makes HAProxy queue instead of overrunning an application that accepts few connections at once.</summary>
 internal sealed record EdgeEntry(
-    string Deployment, string Service, int Port, string Listen, string HealthPath = "/health", int RetryAfterSeconds = 30, bool Sticky = false)
+    string Deployment, string Service, int Port, string Listen, string HealthPath = "/health", int RetryAfterSeconds = 30, bool Sticky = false,
+    int? MaxConnPerServer = null)
 {
     public string Key => $"{Deployment}_{Service}_{Port.ToString(CultureInfo.InvariantCulture)}";
 

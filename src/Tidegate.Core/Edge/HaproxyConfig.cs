@@ -70,7 +70,7 @@ internal static class HaproxyConfig
             foreach (var server in servers.TryGetValue(e.Backend, out var list) ? list : [])
             {
                 s.Append(CultureInfo.InvariantCulture,
-                    $"    server {server.Name} {server.Address} weight {server.Weight} check inter {options.CheckIntervalMs} fall 2 rise 1{(server.Disabled ? " disabled" : string.Empty)}\n");
+                    $"    server {server.Name} {server.Address} weight {server.Weight} check inter {options.CheckIntervalMs} fall 2 rise 1{HaproxyEdge.MaxConn(e)}{(server.Disabled ? " disabled" : string.Empty)}\n");
             }
         }
 

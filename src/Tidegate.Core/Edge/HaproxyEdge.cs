@@ -132,7 +132,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         if (existing is null)
         {
             await Runtime.RunAsync(ct,
-                $"add server {id} 127.0.0.1:{hostPort.ToString(CultureInfo.InvariantCulture)} weight {weight.ToString(CultureInfo.InvariantCulture)} check inter {_options.CheckIntervalMs.ToString(CultureInfo.InvariantCulture)} fall 2 rise 1",
+                $"add server {id} 127.0.0.1:{hostPort.ToString(CultureInfo.InvariantCulture)} weight {weight.ToString(CultureInfo.InvariantCulture)} check inter {_options.CheckIntervalMs.ToString(CultureInfo.InvariantCulture)} fall 2 rise 1{MaxConn(entry)}",
                 $"enable health {id}");
         }
 
@@ -260,6 +260,9 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         _gate.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    internal static string MaxConn(EdgeEntry entry) =>
+        entry.MaxConnPerServer is { } max ? " maxconn " + max.ToString(CultureInfo.InvariantCulture) : string.Empty;
 
     private static string StateCommand(string id, EdgeServerState state) => state switch
     {

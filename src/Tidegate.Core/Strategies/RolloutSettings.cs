@@ -59,7 +59,7 @@ internal sealed record RolloutSettings
     };
 
     public IReadOnlyList<EdgeEntry> EdgeEntries(string deployment) =>
-        Entries.Select(e => new EdgeEntry(deployment, e.Service, e.Port, e.Listen, e.HealthPath, e.RetryAfterSeconds, Sticky)).ToList();
+        Entries.Select(e => new EdgeEntry(deployment, e.Service, e.Port, e.Listen, e.HealthPath, e.RetryAfterSeconds, Sticky, e.MaxConnPerServer)).ToList();
 
     /// <summary>Reads both sections; errors name the field ("x-tidegate.strategy.steps[1]: ...").</summary>
     public static (RolloutSettings Settings, IReadOnlyList<string> Errors) From(TidegateExtension extension)
@@ -236,6 +236,7 @@ internal sealed record RolloutSettings
             var port = 0;
             var health = "/health";
             var retryAfter = 30;
+            int? maxconn = null;
             foreach (var e in em.Entries)
             {
                 var fp = ep + "." + e.Key.Value;
@@ -260,7 +261,8 @@ internal sealed record RolloutSettings
 
                         break;
                     case "retryAfter": retryAfter = (int)Number(e.Value, fp, errors, 1, 86_400); break;
-                    default: errors.Add($"{fp}: unknown field (expected service, port, listen, healthPath, retryAfter)"); break;
+                    case "maxconn": maxconn = (int)Number(e.Value, fp, errors, 1, 100_000); break;
+                    default: errors.Add($"{fp}: unknown field (expected service, port, listen, healthPath, retryAfter, maxconn)"); break;
                 }
             }
 
@@ -270,7 +272,7 @@ internal sealed record RolloutSettings
                 continue;
             }
 
-            result.Add(new EdgeEntrySpec(service, port, listen, health, retryAfter));
+            result.Add(new EdgeEntrySpec(service, port, listen, health, retryAfter, maxconn));
         }
 
         foreach (var dup in result.GroupBy(r => r.Listen).Where(g => g.Count() > 1))
@@ -341,4 +343,4 @@ internal sealed record RolloutSettings
 }
 
 /// <summary>One x-tidegate.edge.entries item.</summary>
-internal sealed record EdgeEntrySpec(string Service, int Port, string Listen, string HealthPath, int RetryAfterSeconds);
+internal sealed record EdgeEntrySpec(string Service, int Port, string Listen, string HealthPath, int RetryAfterSeconds, int? MaxConnPerServer = null);

@@ -65,6 +65,8 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
                 port: 8080
                 listen: "127.0.0.1:{{Listen.ToString(CultureInfo.InvariantCulture)}}"
                 retryAfter: 17
+                # busybox nc listens with a backlog of 1: HAProxy queues instead of overrunning it
+                maxconn: 2
         services:
           web:
             image: {{image}}
@@ -89,8 +91,11 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
         await load.StopAsync();
         Assert.True(load.Completed > 0, "the load generator sent nothing");
         Assert.True(load.Failures.Count == 0,
-            $"{load.Failures.Count} of {load.Completed} requests failed: {string.Join(" | ", load.Failures.Distinct().Take(5))}");
+            $"{load.Failures.Count} of {load.Completed} requests failed: {string.Join(" | ", load.Failures.Take(8))}");
     }
+
+    internal async Task<string> TimelineAsync(OperationRecord operation) =>
+        string.Join("\n", (await Store.ProgressEvents.ListAfterAsync(0, operation.Id, null, 1000, Ct)).Select(e => $"{e.At:HH:mm:ss.fff} {e.Message}"));
 
     internal async Task<IReadOnlyList<string>> PhasesAsync(OperationRecord operation) =>
         (await Store.ProgressEvents.ListAfterAsync(0, operation.Id, null, 1000, Ct)).Select(e => e.Message ?? string.Empty).ToList();

@@ -60,7 +60,7 @@ internal sealed class RolloutDriver(TidegateStore store, DeploymentEnvironment e
 /// by itself at either limit or when <see cref="StopAsync"/> is called. Records failures, latencies and answers.</summary>
 internal sealed class HttpLoad : IAsyncDisposable
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30), MaxConnectionsPerServer = 64 })
+    private readonly HttpClient _client = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30), MaxConnectionsPerServer = 64, UseCookies = false })
     {
         Timeout = TimeSpan.FromSeconds(10),
     };
@@ -70,6 +70,7 @@ internal sealed class HttpLoad : IAsyncDisposable
     private readonly Dictionary<string, int> _answers = new(StringComparer.Ordinal);
     private readonly List<string> _failures = [];
     private readonly Lock _lock = new();
+    private readonly Stopwatch _clock = new();
     private Task? _loop;
 
     public HttpLoad(int port, int requestsPerSecond = 100, int maxRequests = 20_000, TimeSpan? maxDuration = null)
@@ -101,7 +102,11 @@ internal sealed class HttpLoad : IAsyncDisposable
 
     public IReadOnlyDictionary<string, int> Answers { get { lock (_lock) { return new Dictionary<string, int>(_answers, StringComparer.Ordinal); } } }
 
-    public void Start() => _loop = Task.Run(LoopAsync);
+    public void Start()
+    {
+        _clock.Start();
+        _loop = Task.Run(LoopAsync);
+    }
 
     /// <summary>Stops sending and waits for the requests in flight.</summary>
     public async Task StopAsync()
@@ -175,6 +180,10 @@ internal sealed class HttpLoad : IAsyncDisposable
         await Task.WhenAll(inFlight);
     }
 
+    /// <summary>When a request started, in seconds since the load started (failures carry it).</summary>
+    private string At(long started) =>
+        string.Create(CultureInfo.InvariantCulture, $"[{(_clock.Elapsed - Stopwatch.GetElapsedTime(started)).TotalSeconds:0.00}s]");
+
     private async Task OneAsync()
     {
         var started = Stopwatch.GetTimestamp();
@@ -188,7 +197,7 @@ internal sealed class HttpLoad : IAsyncDisposable
                 _latencies.Add(ms);
                 if (!response.IsSuccessStatusCode)
                 {
-                    _failures.Add($"{(int)response.StatusCode} {body}");
+                    _failures.Add($"{At(started)} {(int)response.StatusCode} {body}");
                 }
                 else
                 {
@@ -202,7 +211,7 @@ internal sealed class HttpLoad : IAsyncDisposable
             lock (_lock)
             {
                 _latencies.Add(ms);
-                _failures.Add(ex.GetType().Name + ": " + ex.Message);
+                _failures.Add($"{At(started)} {ex.GetType().Name}: {ex.Message}");
             }
         }
     }
