@@ -3,6 +3,7 @@ using Tidegate.Server.Audit;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
+using Tidegate.Server.Edge;
 using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
 using Tidegate.Server.Hosting;
@@ -59,6 +60,7 @@ public static class ServerHost
         app.MapRegistriesApi();
         app.MapDeploymentsApi();
         app.MapOperationsApi();
+        app.MapEdgeApi();
         app.MapHub<DeploymentHub>("/hubs/deployment").RequireAuthorization(Policies.Viewer);
         return app;
     }

@@ -22,6 +22,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private EdgeRegistry _registry = new();
+    private bool _loaded;
 
     public HaproxyEdge(EdgeOptions options, TimeProvider time)
     {
@@ -40,34 +41,51 @@ internal sealed class HaproxyEdge : IAsyncDisposable
 
     public bool InMaintenance(string deployment) => _registry.Maintenance.Contains(deployment);
 
-    /// <summary>Adopts the running HAProxy or starts it; rewrites and reloads only when the registry changed while
-    /// Tidegate was away. Called at Tidegate start; never interrupts traffic of an adopted instance.</summary>
+    /// <summary>Adopts the running HAProxy, or starts it when the registry has entries (otherwise the first declared entry
+    /// starts it); rewrites and reloads only when the registry changed while Tidegate was away. Called at Tidegate start;
+    /// never interrupts traffic of an adopted instance.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            Directory.CreateDirectory(_options.Directory);
-            _registry = File.Exists(_options.RegistryPath)
-                ? JsonSerializer.Deserialize<EdgeRegistry>(await File.ReadAllTextAsync(_options.RegistryPath, ct), Json) ?? new EdgeRegistry()
-                : new EdgeRegistry();
-            await File.WriteAllTextAsync(_options.MaintenancePagePath, HaproxyConfig.MaintenancePage, ct);
+            await LoadLockedAsync(ct);
             if (await Runtime.IsAliveAsync(ct))
             {
                 await ApplyLockedAsync(ct);
                 await SyncMaintenanceLockedAsync(ct);
-                return;
             }
-
-            await SaveRegistryAsync(ct);
-            await File.WriteAllTextAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
-            await File.WriteAllTextAsync(_options.ConfigPath, HaproxyConfig.Render(_options, _registry, new Dictionary<string, IReadOnlyList<EdgeServerLine>>()), ct);
-            await LaunchAsync(reload: false, ct);
+            else if (_registry.Entries.Count > 0)
+            {
+                await ApplyLockedAsync(ct);
+            }
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    public async Task<bool> IsRunningAsync(CancellationToken ct) => await Runtime.IsAliveAsync(ct);
+
+    private async Task LoadLockedAsync(CancellationToken ct)
+    {
+        if (_loaded)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(_options.Directory);
+        _registry = File.Exists(_options.RegistryPath)
+            ? JsonSerializer.Deserialize<EdgeRegistry>(await File.ReadAllTextAsync(_options.RegistryPath, ct), Json) ?? new EdgeRegistry()
+            : new EdgeRegistry();
+        await File.WriteAllTextAsync(_options.MaintenancePagePath, HaproxyConfig.MaintenancePage, ct);
+        if (!File.Exists(_options.MaintenanceMapPath))
+        {
+            await File.WriteAllTextAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
+        }
+
+        _loaded = true;
     }
 
     /// <summary>Declares a deployment's entries (replacing what it had). Reloads seamlessly only when they differ.</summary>
@@ -76,6 +94,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         await _gate.WaitAsync(ct);
         try
         {
+            await LoadLockedAsync(ct);
             var current = _registry.Entries.Where(e => e.Deployment == deployment).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
             var wanted = entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
             if (current.SequenceEqual(wanted))
@@ -108,6 +127,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         await _gate.WaitAsync(ct);
         try
         {
+            await LoadLockedAsync(ct);
             var changed = on ? _registry.Maintenance.Add(deployment) : _registry.Maintenance.Remove(deployment);
             if (!changed)
             {
@@ -116,7 +136,10 @@ internal sealed class HaproxyEdge : IAsyncDisposable
 
             await SaveRegistryAsync(ct);
             await File.WriteAllTextAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
-            await SyncMaintenanceLockedAsync(ct);
+            if (await Runtime.IsAliveAsync(ct))
+            {
+                await SyncMaintenanceLockedAsync(ct);
+            }
         }
         finally
         {

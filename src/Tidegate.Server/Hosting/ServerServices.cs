@@ -7,6 +7,7 @@ using Tidegate.Core.Store;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
+using Tidegate.Server.Edge;
 using Tidegate.Server.Http;
 using Tidegate.Server.Progress;
 
@@ -34,6 +35,7 @@ internal static class ServerServices
         services.AddSingleton<IDeploymentOperations, EngineNotWiredDeploymentOperations>();
         services.AddSingleton<IOperationModeLifecycle, NoContainerLifecycle>();
         services.AddTidegateEngine();
+        services.AddTidegateEdge();
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<IProgressPublisher>(sp => sp.GetRequiredService<ProgressPublisher>());
 
