@@ -4,16 +4,18 @@ using Tidegate.Bench;
 //   dotnet run -c Release --project bench/Tidegate.Bench -- catalog [products=20] [versions=50] [runs=7]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- stack [services=50] [runs=200]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- deploy [iterations] [services]
+//   dotnet run -c Release --project bench/Tidegate.Bench -- rollout [rate=200] [runs=1]
 return args.FirstOrDefault() switch
 {
     "catalog" => await CatalogSyncBench.RunAsync(args[1..]),
     "stack" => StackRenderBench.Run(args[1..]),
     "deploy" => await DeployBench.RunAsync(args[1..]),
+    "rollout" => await RolloutBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services]");
+    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollout [rate] [runs]");
     return 2;
 }

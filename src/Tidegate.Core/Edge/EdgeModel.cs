@@ -4,10 +4,11 @@ namespace Tidegate.Core.Edge;
 
 /// <summary>One published HTTP entry of a deployment: a frontend listening on <see cref="Listen"/> that forwards to
 /// container port <see cref="Port"/> of <see cref="Service"/>. Declared in x-tidegate.edge.entries. MaxConnPerServer
-/// makes HAProxy queue instead of overrunning an application that accepts few connections at once.</summary>
+/// makes HAProxy queue instead of overrunning an application that accepts few connections at once; ServerTimeoutMs
+/// (default 30 s) bounds the wait for an answer, after which a GET is retried.</summary>
 internal sealed record EdgeEntry(
     string Deployment, string Service, int Port, string Listen, string HealthPath = "/health", int RetryAfterSeconds = 30, bool Sticky = false,
-    int? MaxConnPerServer = null)
+    int? MaxConnPerServer = null, int? ServerTimeoutMs = null)
 {
     public string Key => $"{Deployment}_{Service}_{Port.ToString(CultureInfo.InvariantCulture)}";
 

@@ -58,6 +58,11 @@ internal static class HaproxyConfig
                     http-request disable-l7-retry if !METH_GET !METH_HEAD
 
                 """);
+            if (e.ServerTimeoutMs is { } timeout)
+            {
+                s.Append(CultureInfo.InvariantCulture, $"    timeout server {timeout}ms\n");
+            }
+
             if (e.Sticky)
             {
                 s.Append(CultureInfo.InvariantCulture, $"""

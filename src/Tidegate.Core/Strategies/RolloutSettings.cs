@@ -59,7 +59,8 @@ internal sealed record RolloutSettings
     };
 
     public IReadOnlyList<EdgeEntry> EdgeEntries(string deployment) =>
-        Entries.Select(e => new EdgeEntry(deployment, e.Service, e.Port, e.Listen, e.HealthPath, e.RetryAfterSeconds, Sticky, e.MaxConnPerServer)).ToList();
+        Entries.Select(e => new EdgeEntry(deployment, e.Service, e.Port, e.Listen, e.HealthPath, e.RetryAfterSeconds, Sticky, e.MaxConnPerServer,
+            e.ServerTimeout is { } t ? (int)t.TotalMilliseconds : null)).ToList();
 
     /// <summary>Reads both sections; errors name the field ("x-tidegate.strategy.steps[1]: ...").</summary>
     public static (RolloutSettings Settings, IReadOnlyList<string> Errors) From(TidegateExtension extension)
@@ -237,6 +238,7 @@ internal sealed record RolloutSettings
             var health = "/health";
             var retryAfter = 30;
             int? maxconn = null;
+            TimeSpan? serverTimeout = null;
             foreach (var e in em.Entries)
             {
                 var fp = ep + "." + e.Key.Value;
@@ -262,7 +264,16 @@ internal sealed record RolloutSettings
                         break;
                     case "retryAfter": retryAfter = (int)Number(e.Value, fp, errors, 1, 86_400); break;
                     case "maxconn": maxconn = (int)Number(e.Value, fp, errors, 1, 100_000); break;
-                    default: errors.Add($"{fp}: unknown field (expected service, port, listen, healthPath, retryAfter, maxconn)"); break;
+                    case "serverTimeout":
+                        serverTimeout = Duration(e.Value, fp, errors);
+                        if (serverTimeout is { } st && (st < TimeSpan.FromMilliseconds(100) || st > TimeSpan.FromHours(1)))
+                        {
+                            errors.Add($"{fp}: expected a duration from 100ms to 1h, got '{(e.Value as YScalar)?.Value}'");
+                            serverTimeout = null;
+                        }
+
+                        break;
+                    default: errors.Add($"{fp}: unknown field (expected service, port, listen, healthPath, retryAfter, maxconn, serverTimeout)"); break;
                 }
             }
 
@@ -272,7 +283,7 @@ internal sealed record RolloutSettings
                 continue;
             }
 
-            result.Add(new EdgeEntrySpec(service, port, listen, health, retryAfter, maxconn));
+            result.Add(new EdgeEntrySpec(service, port, listen, health, retryAfter, maxconn, serverTimeout));
         }
 
         foreach (var dup in result.GroupBy(r => r.Listen).Where(g => g.Count() > 1))
@@ -343,4 +354,4 @@ internal sealed record RolloutSettings
 }
 
 /// <summary>One x-tidegate.edge.entries item.</summary>
-internal sealed record EdgeEntrySpec(string Service, int Port, string Listen, string HealthPath, int RetryAfterSeconds, int? MaxConnPerServer = null);
+internal sealed record EdgeEntrySpec(string Service, int Port, string Listen, string HealthPath, int RetryAfterSeconds, int? MaxConnPerServer = null, TimeSpan? ServerTimeout = null);

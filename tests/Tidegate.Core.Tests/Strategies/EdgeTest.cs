@@ -65,8 +65,10 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
                 port: 8080
                 listen: "127.0.0.1:{{Listen.ToString(CultureInfo.InvariantCulture)}}"
                 retryAfter: 17
-                # busybox nc listens with a backlog of 1: HAProxy queues instead of overrunning it
-                maxconn: 2
+                # The test app (busybox nc) listens with a backlog of 1: bursts lose SYNs, which behind docker-proxy shows
+                # as an answer delayed by 1-7 s. HAProxy queues (maxconn) and retries a GET that is not answered in 2 s.
+                maxconn: 4
+                serverTimeout: 2s
         services:
           web:
             image: {{image}}
