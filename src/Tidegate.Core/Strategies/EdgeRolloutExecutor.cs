@@ -134,6 +134,8 @@ internal sealed class EdgeRolloutExecutor(
         var retired = new List<RetiredContainer>();
         var candidates = new List<ContainerSummary>();
         var trafficShifted = false;
+        var stoppedOld = new List<ContainerSummary>();
+        var rolling = run.Kind == RolloutStrategyKind.Rolling && stable.Count > 0;
         try
         {
             await Phase(j, run, "prepare", "creating networks and volumes", 33);
@@ -168,44 +170,57 @@ internal sealed class EdgeRolloutExecutor(
                 retired.Add(await j.StepAsync(DeployExecutor.RetireStep, new { id = c.Id, name = ProjectContainers.NameOf(c) }, ct => _containers.RetireAsync(c, ct)));
             }
 
-            await Phase(j, run, "start", $"starting {color}", 40);
-            await RolloutSteps.StartServicesAsync(docker, _waits, j, plan, toStart);
-            candidates = (await _containers.OfRevisionAsync(project, revision, j.Stopping))
-                .Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c))).ToList();
-            await Phase(j, run, "verify", $"{color} started, verifying health", 55);
-            await j.StepAsync(DeployExecutor.VerifyStep, null, ct => RolloutSteps.VerifyAsync(docker, _waits, plan, toStart, ct));
-
-            if (settings.SmokeTest is { } smoke)
+            if (rolling)
             {
-                await Phase(j, run, "smoke-test", $"smoke test {smoke.Path} on {color}", 60);
-                await j.StepAsync("smoke-test", smoke, ct => SmokeTestAsync(entries, candidates, smoke, ct));
-                await Phase(j, run, "smoke-test", "smoke test passed", 62);
-            }
-
-            // Into the edge with weight 0: HAProxy's own check must see them up before any request goes there.
-            await j.StepAsync("edge-candidate", new { color }, ct => EnsureServersAsync(entries, candidates, revision, 0, ct));
-            await j.StepAsync("edge-check", null, ct => WaitUpAsync(entries, revision, ct));
-
-            if (stable.Count == 0)
-            {
-                await Phase(j, run, "traffic", $"traffic 0% → 100% ({color})", 80);
-                await j.StepAsync("traffic", new { weight = FullWeight }, ct => SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
-                run.Candidate = run.Candidate with { Weight = FullWeight };
+                var shared = toStart.Where(s => !entryServices.Contains(s.Name)).ToList();
+                await Phase(j, run, "start", shared.Count == 0 ? "no shared service changed" : "starting changed shared services", 40);
+                await RolloutSteps.StartServicesAsync(docker, _waits, j, plan, shared);
+                await j.StepAsync(DeployExecutor.VerifyStep, null, ct => RolloutSteps.VerifyAsync(docker, _waits, plan, shared, ct));
                 trafficShifted = true;
-            }
-            else if (run.Kind == RolloutStrategyKind.BlueGreen)
-            {
-                await Phase(j, run, "traffic", $"switching traffic {stableColor} → {color}", 80);
-                trafficShifted = true;
-                await j.StepAsync("traffic", new { from = stableColor, to = color }, ct => SwitchAsync(entries, revision, previous!.Value, ct));
-                run.Candidate = run.Candidate with { Weight = FullWeight };
-                run.Stable = run.Stable with { Weight = 0 };
-                await Phase(j, run, "traffic", $"traffic switched to {color}", 84);
+                await RollingAsync(j, run, settings, entries, plan, revision, previous!.Value, stable, stoppedOld);
             }
             else
             {
-                trafficShifted = true;
-                await CanaryAsync(j, run, settings, entries, revision, previous!.Value, stableColor, color);
+                await Phase(j, run, "start", $"starting {color}", 40);
+                await RolloutSteps.StartServicesAsync(docker, _waits, j, plan, toStart);
+                candidates = (await _containers.OfRevisionAsync(project, revision, j.Stopping))
+                    .Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c))).ToList();
+                await Phase(j, run, "verify", $"{color} started, verifying health", 55);
+                await j.StepAsync(DeployExecutor.VerifyStep, null, ct => RolloutSteps.VerifyAsync(docker, _waits, plan, toStart, ct));
+
+                if (settings.SmokeTest is { } smoke)
+                {
+                    await Phase(j, run, "smoke-test", $"smoke test {smoke.Path} on {color}", 60);
+                    await j.StepAsync("smoke-test", smoke, ct => SmokeTestAsync(entries, candidates, smoke, ct));
+                    await Phase(j, run, "smoke-test", "smoke test passed", 62);
+                }
+
+                // Into the edge with weight 0: HAProxy's own check must see them up before any request goes there.
+                await j.StepAsync("edge-candidate", new { color }, ct => EnsureServersAsync(entries, candidates, revision, 0, ct));
+                await j.StepAsync("edge-check", null, ct => WaitUpAsync(entries, revision, ct));
+
+                if (stable.Count == 0)
+                {
+                    await Phase(j, run, "traffic", $"traffic 0% → 100% ({color})", 80);
+                    await j.StepAsync("traffic", new { weight = FullWeight }, ct => SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
+                    run.Candidate = run.Candidate with { Weight = FullWeight };
+                    trafficShifted = true;
+                }
+                else if (run.Kind == RolloutStrategyKind.BlueGreen)
+                {
+                    await Phase(j, run, "traffic", $"switching traffic {stableColor} → {color}", 80);
+                    trafficShifted = true;
+                    await j.StepAsync("traffic", new { from = stableColor, to = color }, ct => SwitchAsync(entries, revision, previous!.Value, ct));
+                    run.Candidate = run.Candidate with { Weight = FullWeight };
+                    run.Stable = run.Stable with { Weight = 0 };
+                    await Phase(j, run, "traffic", $"traffic switched to {color}", 84);
+                }
+                else
+                {
+                    trafficShifted = true;
+                    await CanaryAsync(j, run, settings, entries, revision, previous!.Value, stableColor, color);
+                }
+
             }
         }
         catch (Exception ex) when (IsFailure(ex, run, j))
@@ -214,6 +229,30 @@ internal sealed class EdgeRolloutExecutor(
             await Phase(j, run, "rollback", stable.Count > 0 ? $"sending 100% back to {stableColor}" : $"removing {color}", 90);
             await j.StepAsync("restore", new { revision, reason }, async ct =>
             {
+                if (stoppedOld.Count > 0)
+                {
+                    // Rolling: the old containers stopped so far start again and take their servers back first.
+                    foreach (var c in stoppedOld)
+                    {
+                        await docker.ContainerStartAsync(c.Id, ct);
+                    }
+
+                    foreach (var c in stoppedOld)
+                    {
+                        await _waits.WaitHealthyAsync(ProjectContainers.ServiceOf(c), c.Id, null, ct);
+                    }
+
+                    foreach (var e in entries)
+                    {
+                        foreach (var server in (await edge.ServersAsync(e, ct)).Where(s => s.Revision == previous))
+                        {
+                            await edge.RemoveServerAsync(e, server.Name, ct);
+                        }
+                    }
+
+                    await EnsureServersAsync(entries, stable, previous!.Value, FullWeight, ct);
+                }
+
                 if (trafficShifted && stable.Count > 0)
                 {
                     await SetWeightsAsync(entries, previous!.Value, FullWeight, revision, 0, ct);
@@ -288,6 +327,81 @@ internal sealed class EdgeRolloutExecutor(
         await j.StepAsync("commit", new { revision }, ct =>
             new DeployExecutor(store, docker, options, time).CommitAsync(j, work, revision, retired, digests, ct));
         return (OperationStatus.Succeeded, null);
+    }
+
+    /// <summary>Start-first batches: each batch of new containers is healthy and UP at the edge before as many old ones are
+    /// drained and stopped (stopped, not removed, until the commit — a failure starts them again).</summary>
+    private async Task RollingAsync(OperationJournal j, RolloutRun run, RolloutSettings settings, IReadOnlyList<EdgeEntry> entries, DeploymentPlan plan,
+        int revision, int previous, IReadOnlyList<ContainerSummary> stable, List<ContainerSummary> stoppedOld)
+    {
+        var entryServices = entries.Select(e => e.Service).ToHashSet(StringComparer.Ordinal);
+        var planned = plan.Services.Where(s => entryServices.Contains(s.Name)).SelectMany(s => s.Containers.Select(c => (Service: s, Container: c))).ToList();
+        var batches = planned.Chunk(settings.Parallelism).ToList();
+        var remaining = stable.OrderBy(Number).ToList();
+        for (var b = 0; b < batches.Count; b++)
+        {
+            run.CurrentStep = b;
+            await Phase(j, run, "rolling", $"batch {b + 1}/{batches.Count}: starting {batches[b].Length} new container(s)", 40 + (50 * b / batches.Count));
+            var started = new List<string>();
+            foreach (var (service, c) in batches[b])
+            {
+                var id = await j.StepAsync("create", new { name = c.Name, service = service.Name }, async ct =>
+                {
+                    var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
+                    foreach (var extra in c.ExtraNetworks)
+                    {
+                        await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
+                    }
+
+                    return created;
+                });
+                await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+                started.Add(id);
+            }
+
+            await j.StepAsync(DeployExecutor.VerifyStep, new { batch = b + 1 }, async ct =>
+            {
+                foreach (var (id, (service, _)) in started.Zip(batches[b]))
+                {
+                    await _waits.WaitHealthyAsync(service.Name, id, null, ct);
+                }
+            });
+            var fresh = (await _containers.OfRevisionAsync(plan.Project, revision, j.Stopping)).Where(c => started.Contains(c.Id)).ToList();
+            await j.StepAsync("edge-candidate", new { batch = b + 1 }, ct => EnsureServersAsync(entries, fresh, revision, 0, ct));
+            await j.StepAsync("edge-check", null, ct => WaitUpAsync(entries, revision, ct));
+            await j.StepAsync("traffic", new { batch = b + 1 }, ct => SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
+
+            // As many old containers leave as new ones arrived (all that are left after the last batch).
+            var leaving = b == batches.Count - 1 ? remaining.ToList() : remaining.Take(batches[b].Length).ToList();
+            remaining.RemoveAll(leaving.Contains);
+            await Phase(j, run, "rolling", $"batch {b + 1}/{batches.Count}: draining {leaving.Count} old container(s)", 45 + (50 * b / batches.Count));
+            await j.StepAsync("drain", new { batch = b + 1, containers = leaving.Select(ProjectContainers.NameOf) }, async ct =>
+            {
+                foreach (var e in entries)
+                {
+                    var names = leaving.Where(c => ProjectContainers.ServiceOf(c) == e.Service).Select(c => EdgeServer.NameFor(previous, Number(c))).ToList();
+                    await edge.ApplyAsync(e, names.Select(n => (n, (int?)null, (EdgeServerState?)EdgeServerState.Drain)), ct);
+                    await edge.WaitDrainedAsync(e, names, ct);
+                    await edge.ApplyAsync(e, names.Select(n => (n, (int?)null, (EdgeServerState?)EdgeServerState.Maint)), ct);
+                }
+
+                foreach (var c in leaving)
+                {
+                    await docker.ContainerStopAsync(c.Id, null, ct);
+                    stoppedOld.Add(c);
+                }
+            });
+            var share = FullWeight * (b + 1) / batches.Count;
+            run.Candidate = run.Candidate with { Weight = share };
+            run.Stable = run.Stable with { Weight = FullWeight - share };
+            if (b < batches.Count - 1 && settings.Delay > TimeSpan.Zero)
+            {
+                await Phase(j, run, "rolling", string.Create(CultureInfo.InvariantCulture,
+                    $"batch {b + 1}/{batches.Count} done, next in {settings.Delay.TotalSeconds:0}s"), 48 + (50 * b / batches.Count));
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping, run.Aborted);
+                await Task.Delay(settings.Delay, time, wait.Token);
+            }
+        }
     }
 
     private async Task CanaryAsync(OperationJournal j, RolloutRun run, RolloutSettings settings, IReadOnlyList<EdgeEntry> entries,

@@ -39,6 +39,12 @@ internal sealed record RolloutSettings
 
     public bool Sticky { get; init; }
 
+    /// <summary>Rolling: new containers started per batch (each healthy before as many old ones are drained).</summary>
+    public int Parallelism { get; init; } = 1;
+
+    /// <summary>Rolling: wait between batches.</summary>
+    public TimeSpan Delay { get; init; } = TimeSpan.Zero;
+
     public IReadOnlyList<EdgeEntrySpec> Entries { get; init; } = [];
 
     public static string Name(RolloutStrategyKind kind) => kind switch
@@ -109,7 +115,9 @@ internal sealed record RolloutSettings
                     s = s with { Pause = Scalar(e.Value, fp, errors) == "manual" ? null : Duration(e.Value, fp, errors) ?? s.Pause };
                     break;
                 case "gates": s = s with { Gates = ParseGates(e.Value, fp, errors) }; break;
-                default: errors.Add($"{fp}: unknown field (expected type, keepOldFor, sticky, smokeTest, steps, pause, gates)"); break;
+                case "parallelism": s = s with { Parallelism = (int)Number(e.Value, fp, errors, 1, 1000) }; break;
+                case "delay": s = s with { Delay = Duration(e.Value, fp, errors) ?? s.Delay }; break;
+                default: errors.Add($"{fp}: unknown field (expected type, keepOldFor, sticky, smokeTest, steps, pause, gates, parallelism, delay)"); break;
             }
         }
 

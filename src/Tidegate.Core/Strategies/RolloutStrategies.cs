@@ -43,7 +43,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
         }
 
         var problems = errors.ToList();
-        if (settings.Kind is RolloutStrategyKind.BlueGreen or RolloutStrategyKind.Canary && settings.Entries.Count == 0)
+        if (settings.Kind is RolloutStrategyKind.BlueGreen or RolloutStrategyKind.Canary or RolloutStrategyKind.Rolling && settings.Entries.Count == 0)
         {
             problems.Add($"strategy: {RolloutSettings.Name(settings.Kind)} needs x-tidegate.edge.entries (the HTTP entry the edge switches)");
         }
@@ -54,7 +54,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
     /// <summary>The executor for <paramref name="kind"/>, or null when <see cref="DeployExecutor"/> (recreate) does the work.</summary>
     public IRolloutStrategy? Create(RolloutStrategyKind kind, TidegateStore store, IDockerEngine docker, EngineOptions options) => kind switch
     {
-        RolloutStrategyKind.BlueGreen or RolloutStrategyKind.Canary => new EdgeRolloutExecutor(store, docker, options, time, edge, rollouts, kind),
+        RolloutStrategyKind.BlueGreen or RolloutStrategyKind.Canary or RolloutStrategyKind.Rolling => new EdgeRolloutExecutor(store, docker, options, time, edge, rollouts, kind),
         _ => null,
     };
 
