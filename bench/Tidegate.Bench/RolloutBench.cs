@@ -48,9 +48,13 @@ internal static class RolloutBench
         try
         {
             await edge.StartAsync(CancellationToken.None);
+            // Warm-up, not counted: JIT, the daemon, HAProxy and the load generator's connections.
+            await StrategyAsync(driver, RolloutStrategyKind.BlueGreen, "blue-green", $"wu-{run}", rate, "\n    keepOldFor: 0s");
             for (var i = 0; i < runs; i++)
             {
                 results.Add(("blue-green", await StrategyAsync(driver, RolloutStrategyKind.BlueGreen, "blue-green", $"bg{i}-{run}", rate, "\n    keepOldFor: 0s")));
+                results.Add(("rolling, 2 replicas, 1 per batch", await StrategyAsync(driver, RolloutStrategyKind.Rolling, "rolling", $"rl{i}-{run}", rate,
+                    "\n    parallelism: 1", replicas: 2)));
                 results.Add(("canary 10→50→100, 3 s steps", await StrategyAsync(driver, RolloutStrategyKind.Canary, "canary", $"cn{i}-{run}", rate,
                     "\n    steps: [10, 50, 100]\n    pause: 3s")));
                 results.Add(("docker-compose up -d --force-recreate", await ComposeAsync(edge, directory, $"dc{i}-{run}", rate, label)));
@@ -71,12 +75,17 @@ internal static class RolloutBench
                 $"| {method} | {r.Requests} | {r.Failed} | {r.P99:0} | {r.Max:0} | {r.Upgrade.TotalSeconds:0.0} |"));
         }
 
+        foreach (var (method, r) in results.Where(x => x.Result.Samples.Count > 0))
+        {
+            Console.Error.WriteLine($"{method}: first failures: {string.Join(" | ", r.Samples)}");
+        }
+
         return 0;
     }
 
     private sealed record Result(int Requests, int Failed, double P99, double Max, TimeSpan Upgrade, IReadOnlyList<string> Samples);
 
-    private static string Stack(string strategy, int listen, string image, string version, string extra) => $$"""
+    private static string Stack(string strategy, int listen, string image, string version, string extra, int replicas) => $$"""
         x-tidegate:
           strategy:
             type: {{strategy}}{{extra}}
@@ -93,12 +102,14 @@ internal static class RolloutBench
             environment:
               VERSION: "{{version}}"
             stop_grace_period: 2s
+            deploy:
+              replicas: {{replicas.ToString(CultureInfo.InvariantCulture)}}
         """;
 
-    private static async Task<Result> StrategyAsync(RolloutDriver driver, RolloutStrategyKind kind, string strategy, string name, int rate, string extra)
+    private static async Task<Result> StrategyAsync(RolloutDriver driver, RolloutStrategyKind kind, string strategy, string name, int rate, string extra, int replicas = 1)
     {
         var listen = FreeLoopbackPort();
-        var (first, _) = await driver.RunAsync(name, Stack(strategy, listen, Old, "1.0.0", extra), "1.0.0", kind, CancellationToken.None);
+        var (first, _) = await driver.RunAsync(name, Stack(strategy, listen, Old, "1.0.0", extra, replicas), "1.0.0", kind, CancellationToken.None);
         if (first.Status != OperationStatus.Succeeded)
         {
             throw new InvalidOperationException($"first deploy failed: {first.Error}");
@@ -106,7 +117,7 @@ internal static class RolloutBench
 
         return await UnderLoadAsync(listen, rate, async () =>
         {
-            var (upgrade, _) = await driver.RunAsync(name, Stack(strategy, listen, New, "1.1.0", extra), "1.1.0", kind, CancellationToken.None);
+            var (upgrade, _) = await driver.RunAsync(name, Stack(strategy, listen, New, "1.1.0", extra, replicas), "1.1.0", kind, CancellationToken.None);
             if (upgrade.Status != OperationStatus.Succeeded)
             {
                 throw new InvalidOperationException($"upgrade failed: {upgrade.Error}");
