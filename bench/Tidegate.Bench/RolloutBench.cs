@@ -21,6 +21,10 @@ internal static class RolloutBench
     private const string Old = "tidegate-test/web:1.0.0";
     private const string New = "tidegate-test/web:1.1.0";
 
+    /// <summary>Two containers per version for every method: one busybox web container does not keep up with the rate on
+    /// a 2-core machine shared with builds.</summary>
+    private const int Replicas = 2;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
@@ -49,14 +53,14 @@ internal static class RolloutBench
         {
             await edge.StartAsync(CancellationToken.None);
             // Warm-up, not counted: JIT, the daemon, HAProxy and the load generator's connections.
-            await StrategyAsync(driver, RolloutStrategyKind.BlueGreen, "blue-green", $"wu-{run}", rate, "\n    keepOldFor: 0s");
+            await StrategyAsync(driver, RolloutStrategyKind.BlueGreen, "blue-green", $"wu-{run}", rate, "\n    keepOldFor: 0s", Replicas);
             for (var i = 0; i < runs; i++)
             {
-                results.Add(("blue-green", await StrategyAsync(driver, RolloutStrategyKind.BlueGreen, "blue-green", $"bg{i}-{run}", rate, "\n    keepOldFor: 0s")));
-                results.Add(("rolling, 2 replicas, 1 per batch", await StrategyAsync(driver, RolloutStrategyKind.Rolling, "rolling", $"rl{i}-{run}", rate,
-                    "\n    parallelism: 1", replicas: 2)));
+                results.Add(("blue-green", await StrategyAsync(driver, RolloutStrategyKind.BlueGreen, "blue-green", $"bg{i}-{run}", rate, "\n    keepOldFor: 0s", Replicas)));
+                results.Add(("rolling, 1 per batch", await StrategyAsync(driver, RolloutStrategyKind.Rolling, "rolling", $"rl{i}-{run}", rate,
+                    "\n    parallelism: 1", Replicas)));
                 results.Add(("canary 10→50→100, 3 s steps", await StrategyAsync(driver, RolloutStrategyKind.Canary, "canary", $"cn{i}-{run}", rate,
-                    "\n    steps: [10, 50, 100]\n    pause: 3s")));
+                    "\n    steps: [10, 50, 100]\n    pause: 3s", Replicas)));
                 results.Add(("docker-compose up -d --force-recreate", await ComposeAsync(edge, directory, $"dc{i}-{run}", rate, label)));
             }
         }
@@ -130,17 +134,19 @@ internal static class RolloutBench
     private static async Task<Result> ComposeAsync(HaproxyEdge edge, string directory, string name, int rate, (string Key, string Value) label)
     {
         var listen = FreeLoopbackPort();
-        var port = FreeLoopbackPort();
+        var port = FreeAdjacentPorts();
+        var port2 = port + 1;
         var file = Path.Combine(directory, $"{name}.yml");
         string Compose(string image, string version) => $$"""
-            version: "3.8"
+            version: "2.4"
             services:
               web:
                 image: {{image}}
                 environment:
                   VERSION: "{{version}}"
+                scale: {{Replicas}}
                 ports:
-                  - "127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}}:8080"
+                  - "127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}}-{{port2.ToString(CultureInfo.InvariantCulture)}}:8080"
                 stop_grace_period: 2s
                 labels:
                   {{label.Key}}: "{{label.Value}}"
@@ -155,6 +161,7 @@ internal static class RolloutBench
         var entry = new EdgeEntry(name, "web", 8080, $"127.0.0.1:{listen.ToString(CultureInfo.InvariantCulture)}", MaxConnPerServer: 4, ServerTimeoutMs: 2000);
         await edge.EnsureEntriesAsync(name, [entry], CancellationToken.None);
         await edge.AddServerAsync(entry, "r1-1", port, 100, EdgeServerState.Ready, CancellationToken.None);
+        await edge.AddServerAsync(entry, "r1-2", port2, 100, EdgeServerState.Ready, CancellationToken.None);
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
         while ((await edge.ServersAsync(entry, CancellationToken.None)).Any(s => !s.Status.StartsWith("UP", StringComparison.Ordinal)) && DateTimeOffset.UtcNow < deadline)
         {
@@ -193,6 +200,24 @@ internal static class RolloutBench
         await load.StopAsync();
         var (p99, max) = load.Latency();
         return new Result(load.Completed, load.Failures.Count, p99, max, took, load.Failures.Take(3).ToList());
+    }
+
+    /// <summary>p and p + 1 both free on 127.0.0.1 (the compose service publishes its two replicas on that range).</summary>
+    private static int FreeAdjacentPorts()
+    {
+        while (true)
+        {
+            var port = FreeLoopbackPort();
+            try
+            {
+                using var next = new TcpListener(System.Net.IPAddress.Loopback, port + 1);
+                next.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
     }
 
     private static int FreeLoopbackPort()

@@ -38,6 +38,7 @@ internal static class HaproxyConfig
                 timeout server 30s
                 timeout http-request 10s
                 timeout queue 10s
+                timeout check 2s
                 retries 3
                 option redispatch 1
                 retry-on all-retryable-errors
@@ -75,7 +76,7 @@ internal static class HaproxyConfig
             foreach (var server in servers.TryGetValue(e.Backend, out var list) ? list : [])
             {
                 s.Append(CultureInfo.InvariantCulture,
-                    $"    server {server.Name} {server.Address} weight {server.Weight} check inter {options.CheckIntervalMs} fall 2 rise 1{HaproxyEdge.MaxConn(e)}{(server.Disabled ? " disabled" : string.Empty)}\n");
+                    $"    server {server.Name} {server.Address} weight {server.Weight} check inter {options.CheckIntervalMs} fall 3 rise 1{HaproxyEdge.MaxConn(e)}{(server.Disabled ? " disabled" : string.Empty)}\n");
             }
         }
 

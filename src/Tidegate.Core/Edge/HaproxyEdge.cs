@@ -155,7 +155,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         if (existing is null)
         {
             await Runtime.RunAsync(ct,
-                $"add server {id} 127.0.0.1:{hostPort.ToString(CultureInfo.InvariantCulture)} weight {weight.ToString(CultureInfo.InvariantCulture)} check inter {_options.CheckIntervalMs.ToString(CultureInfo.InvariantCulture)} fall 2 rise 1{MaxConn(entry)}",
+                $"add server {id} 127.0.0.1:{hostPort.ToString(CultureInfo.InvariantCulture)} weight {weight.ToString(CultureInfo.InvariantCulture)} check inter {_options.CheckIntervalMs.ToString(CultureInfo.InvariantCulture)} fall 3 rise 1{MaxConn(entry)}",
                 $"enable health {id}");
         }
 

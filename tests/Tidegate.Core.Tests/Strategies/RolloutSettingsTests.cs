@@ -107,8 +107,8 @@ public sealed class RolloutSettingsTests
         Assert.Contains("frontend fe_shop_web_8080\n    bind 0.0.0.0:80\n", config, StringComparison.Ordinal);
         Assert.Contains("hdr Retry-After 30 if { fe_name,map(/var/lib/tidegate/edge/maintenance.map) -m found }", config, StringComparison.Ordinal);
         Assert.Contains("cookie TG_shop_web_8080 insert indirect nocache dynamic", config, StringComparison.Ordinal);
-        Assert.Contains("    server r3-1 127.0.0.1:32768 weight 100 check inter 1000 fall 2 rise 1\n", config, StringComparison.Ordinal);
-        Assert.Contains("    server r2-1 127.0.0.1:32767 weight 100 check inter 1000 fall 2 rise 1 disabled\n", config, StringComparison.Ordinal);
+        Assert.Contains("    server r3-1 127.0.0.1:32768 weight 100 check inter 1000 fall 3 rise 1\n", config, StringComparison.Ordinal);
+        Assert.Contains("    server r2-1 127.0.0.1:32767 weight 100 check inter 1000 fall 3 rise 1 disabled\n", config, StringComparison.Ordinal);
         registry.Maintenance.Add("shop");
         Assert.Equal("fe_shop_web_8080 1\n", HaproxyConfig.MaintenanceMap(registry));
     }
