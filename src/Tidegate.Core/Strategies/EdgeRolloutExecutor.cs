@@ -40,6 +40,11 @@ internal sealed class EdgeRolloutExecutor(
         var (settings, settingErrors) = RolloutSettings.From(work.Stack.Extension);
         var entries = settings.EdgeEntries(project);
         var problems = settingErrors.ToList();
+        if (!edge.Options.Enabled)
+        {
+            problems.Add($"the {RolloutSettings.Name(kind)} strategy needs the edge, which is disabled (Edge:Enabled=false)");
+        }
+
         if (entries.Count == 0)
         {
             problems.Add($"x-tidegate.edge.entries: the {RolloutSettings.Name(kind)} strategy needs at least one edge entry (service, port, listen)");

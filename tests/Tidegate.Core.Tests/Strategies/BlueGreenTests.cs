@@ -21,7 +21,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
         await RolloutAsync(name, WebStack("blue-green", Web("1.0.0"), "1.0.0", Smoke), "1.0.0", RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
         await WaitEdgeAsync("1.0.0");
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 100, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(60));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(60));
         load.Start();
         var (operation, deployment) = await RolloutAsync(name, WebStack("blue-green", Web("1.1.0"), "1.1.0", Smoke), "1.1.0",
             RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
@@ -50,7 +50,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
         }
 
         Assert.Equal("1.0.0", await GetTextAsync(Listen));
-        await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 0 && load.Completed > 300), "load after the switch back", cancellationToken: Ct);
+        await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 0 && load.Completed > 150), "load after the switch back", cancellationToken: Ct);
         await AssertNoFailuresAsync(load);
         Assert.True(load.AnswersFrom("1.1.0") > 0, "no answer came from 1.1.0");
         var back = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;

@@ -41,7 +41,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         Assert.Equal(pid, (await Edge.StatusAsync(Ct)).Pid);
 
         // "Restart Tidegate" under load: a new controller adopts the running HAProxy; nothing is reloaded or dropped.
-        await using (var load = new HttpLoad(Listen, requestsPerSecond: 100, maxRequests: 2_000, maxDuration: TimeSpan.FromSeconds(30)))
+        await using (var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 2_000, maxDuration: TimeSpan.FromSeconds(30)))
         {
             load.Start();
             await Wait.UntilAsync(_ => Task.FromResult(load.Completed >= 50), "load running", cancellationToken: Ct);
@@ -50,7 +50,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
             await again.StartAsync(Ct);
             Assert.Equal(pid, (await again.StatusAsync(Ct)).Pid);
             Assert.Single((await again.StatusAsync(Ct)).Frontends[0].Servers);
-            await Wait.UntilAsync(_ => Task.FromResult(load.Completed >= 150), "load after the restart", cancellationToken: Ct);
+            await Wait.UntilAsync(_ => Task.FromResult(load.Completed >= 100), "load after the restart", cancellationToken: Ct);
             await AssertNoFailuresAsync(load);
         }
 

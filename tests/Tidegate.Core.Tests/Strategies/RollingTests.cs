@@ -17,7 +17,7 @@ public sealed class RollingTests(DockerDaemonFixture fixture) : EdgeTest(fixture
         await WaitEdgeAsync("1.0.0");
         Assert.Equal(3, (await Edge.StatusAsync(Ct)).Frontends[0].Servers.Count);
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 100, maxRequests: 8_000, maxDuration: TimeSpan.FromSeconds(75));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 8_000, maxDuration: TimeSpan.FromSeconds(75));
         load.Start();
         var (operation, deployment) = await RolloutAsync(name, WebStack("rolling", Web("1.1.0"), "1.1.0", strategy, Replicas), "1.1.0",
             RolloutStrategyKind.Rolling, OperationStatus.Succeeded);
@@ -51,7 +51,7 @@ public sealed class RollingTests(DockerDaemonFixture fixture) : EdgeTest(fixture
         Assert.Equal(["r2-1", "r2-2", "r2-3"], servers.Select(s => s.Name).Order());
         Assert.All(servers, s => Assert.Equal(100, s.Weight));
 
-        await Wait.UntilAsync(_ => Task.FromResult(load.Completed > 300), "load ran", cancellationToken: Ct);
+        await Wait.UntilAsync(_ => Task.FromResult(load.Completed > 150), "load ran", cancellationToken: Ct);
         await AssertNoFailuresAsync(load);
         Assert.True(load.AnswersFrom("1.0.0") > 0 && load.AnswersFrom("1.1.0") > 0 && load.AnswersFrom("2.0.0") > 0, "every version served some");
     }
