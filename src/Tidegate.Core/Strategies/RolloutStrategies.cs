@@ -51,6 +51,17 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
         return (settings.Kind, problems);
     }
 
+    /// <summary>For the recreate flow: the ports to publish on 127.0.0.1 (<see cref="PlanInput.LoopbackPorts"/>) so the
+    /// edge can reach a deployment's entry services; null when the stack declares no entry.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts(ResolvedStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        var (settings, _) = RolloutSettings.From(stack.Extension);
+        return settings.Entries.Count == 0
+            ? null
+            : settings.Entries.GroupBy(e => e.Service).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(e => e.Port).Distinct().ToList(), StringComparer.Ordinal);
+    }
+
     /// <summary>The executor for <paramref name="kind"/>, or null when <see cref="DeployExecutor"/> (recreate) does the work.</summary>
     public IRolloutStrategy? Create(RolloutStrategyKind kind, TidegateStore store, IDockerEngine docker, EngineOptions options) => kind switch
     {

@@ -92,6 +92,10 @@ public sealed class RolloutSettingsTests
         var recreate = RolloutStrategies.Resolve("recreate", stack);
         Assert.Equal((RolloutStrategyKind.Recreate, 0), (recreate.Kind, recreate.Errors.Count));
         Assert.Contains(RolloutStrategies.Resolve("big-bang", stack).Errors, e => e.Contains("got 'big-bang'", StringComparison.Ordinal));
+        Assert.Null(RolloutStrategies.LoopbackPorts(stack));
+        var withEntry = StackResolver.Resolve(StackLoader.LoadText(
+            "x-tidegate:\n  edge:\n    entries:\n      - { service: web, port: 8080, listen: \"127.0.0.1:18080\" }\nservices:\n  web:\n    image: web:1\n"));
+        Assert.Equal([8080], RolloutStrategies.LoopbackPorts(withEntry)!["web"]);
     }
 
     [Fact]
