@@ -109,29 +109,6 @@ internal sealed class EdgeRolloutExecutor(
 
         // A parked color of an earlier blue-green rollout and leftovers of an interrupted one go first.
         rollouts.Unpark(work.Deployment.Id);
-        await Phase(j, run, "edge", "declaring the edge entries", 31);
-        await j.StepAsync("edge-entries", new { entries = entries.Select(e => e.Listen) }, ct => edge.EnsureEntriesAsync(project, entries, ct));
-        var leftovers = all.Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c)) && !stable.Any(s => s.Id == c.Id)).ToList();
-        await j.StepAsync("remove-leftovers", new { containers = leftovers.Select(ProjectContainers.NameOf) }, async ct =>
-        {
-            foreach (var e in entries)
-            {
-                foreach (var server in await edge.ServersAsync(e, ct))
-                {
-                    if (server.Revision != previous)
-                    {
-                        await edge.RemoveServerAsync(e, server.Name, ct);
-                    }
-                }
-            }
-
-            foreach (var c in leftovers)
-            {
-                await docker.ContainerRemoveAsync(c.Id, ct);
-            }
-        });
-        await j.StepAsync("edge-stable", null, ct => EnsureServersAsync(entries, stable, previous ?? 0, FullWeight, ct));
-
         var loopback = entries.GroupBy(e => e.Service).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(e => e.Port).Distinct().ToList(), StringComparer.Ordinal);
         var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision, work.StackId, work.Version, ExtraLabels: options.ExtraLabels,
             NameSuffix: color == Blue ? null : "-" + Green, Color: color, LoopbackPorts: loopback));
@@ -143,6 +120,29 @@ internal sealed class EdgeRolloutExecutor(
         var rolling = run.Kind == RolloutStrategyKind.Rolling && stable.Count > 0;
         try
         {
+            await Phase(j, run, "edge", "declaring the edge entries", 31);
+            await j.StepAsync("edge-entries", new { entries = entries.Select(e => e.Listen) }, ct => edge.EnsureEntriesAsync(project, entries, ct));
+            var leftovers = all.Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c)) && !stable.Any(s => s.Id == c.Id)).ToList();
+            await j.StepAsync("remove-leftovers", new { containers = leftovers.Select(ProjectContainers.NameOf) }, async ct =>
+            {
+                foreach (var e in entries)
+                {
+                    foreach (var server in await edge.ServersAsync(e, ct))
+                    {
+                        if (server.Revision != previous)
+                        {
+                            await edge.RemoveServerAsync(e, server.Name, ct);
+                        }
+                    }
+                }
+
+                foreach (var c in leftovers)
+                {
+                    await docker.ContainerRemoveAsync(c.Id, ct);
+                }
+            });
+            await j.StepAsync("edge-stable", null, ct => EnsureServersAsync(entries, stable, previous ?? 0, FullWeight, ct));
+
             await Phase(j, run, "prepare", "creating networks and volumes", 33);
             await RolloutSteps.PrepareAsync(docker, j, plan);
 
@@ -247,27 +247,34 @@ internal sealed class EdgeRolloutExecutor(
                         await _waits.WaitHealthyAsync(ProjectContainers.ServiceOf(c), c.Id, null, ct);
                     }
 
+                    if (await edge.IsRunningAsync(ct))
+                    {
+                        foreach (var e in entries)
+                        {
+                            foreach (var server in (await edge.ServersAsync(e, ct)).Where(s => s.Revision == previous))
+                            {
+                                await edge.RemoveServerAsync(e, server.Name, ct);
+                            }
+                        }
+
+                        await EnsureServersAsync(entries, stable, previous!.Value, FullWeight, ct);
+                    }
+                }
+
+                // The edge may be what failed (not installed, refused a command): the containers are restored regardless.
+                if (await edge.IsRunningAsync(ct))
+                {
+                    if (trafficShifted && stable.Count > 0)
+                    {
+                        await SetWeightsAsync(entries, previous!.Value, FullWeight, revision, 0, ct);
+                    }
+
                     foreach (var e in entries)
                     {
-                        foreach (var server in (await edge.ServersAsync(e, ct)).Where(s => s.Revision == previous))
+                        foreach (var server in (await edge.ServersAsync(e, ct)).Where(s => s.Revision == revision))
                         {
                             await edge.RemoveServerAsync(e, server.Name, ct);
                         }
-                    }
-
-                    await EnsureServersAsync(entries, stable, previous!.Value, FullWeight, ct);
-                }
-
-                if (trafficShifted && stable.Count > 0)
-                {
-                    await SetWeightsAsync(entries, previous!.Value, FullWeight, revision, 0, ct);
-                }
-
-                foreach (var e in entries)
-                {
-                    foreach (var server in (await edge.ServersAsync(e, ct)).Where(s => s.Revision == revision))
-                    {
-                        await edge.RemoveServerAsync(e, server.Name, ct);
                     }
                 }
 

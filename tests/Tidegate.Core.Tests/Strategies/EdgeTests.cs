@@ -69,4 +69,26 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         await fourth.SetMaintenanceAsync(name, false, Ct);
         Assert.Equal("1.0.0", await GetTextAsync(Listen));
     }
+
+    [Fact]
+    public async Task WithoutHaproxy_AnEdgeStrategyFailsWithAPreciseError_AndLeavesNothingBehind()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "tidegate-edge-tests", Guid.NewGuid().ToString("N")[..12]);
+        var missing = new HaproxyEdge(new EdgeOptions { Directory = directory, Executable = "/nonexistent/haproxy" }, TimeProvider.System);
+        try
+        {
+            var driver = new RolloutDriver(Store, Environment, Options, new RolloutStrategies(missing, new RolloutRegistry(), TimeProvider.System));
+            var name = ProjectName();
+            var (operation, deployment) = await driver.RunAsync(name, WebStack("blue-green", Web("1.0.0"), "1.0.0"), "1.0.0", RolloutStrategyKind.BlueGreen, Ct);
+            Assert.Equal(OperationStatus.Failed, operation.Status);
+            Assert.Contains("is Debian's haproxy package installed?", operation.Error, StringComparison.Ordinal);
+            Assert.Null(deployment.CurrentRevision);
+            Assert.False(await ContainerExistsAsync($"{name}-web-1"));
+        }
+        finally
+        {
+            await missing.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
