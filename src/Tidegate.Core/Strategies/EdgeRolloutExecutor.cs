@@ -24,13 +24,11 @@ internal sealed class EdgeRolloutExecutor(
 {
     public const string Blue = "blue";
     public const string Green = "green";
-    private const int FullWeight = 100;
+    internal const int FullWeight = EdgeTraffic.FullWeight;
 
     private readonly ProjectContainers _containers = new(docker);
     private readonly ContainerWaits _waits = new(docker, options, time);
-
-    /// <summary>HTTP client for smoke tests (127.0.0.1 only).</summary>
-    public static HttpClient SmokeClient { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly EdgeTraffic _traffic = new(edge, docker, options, time);
 
     public async Task<(OperationStatus Status, string? Error)> RunAsync(OperationJournal j, DeployWork work)
     {
@@ -141,7 +139,7 @@ internal sealed class EdgeRolloutExecutor(
                     await docker.ContainerRemoveAsync(c.Id, ct);
                 }
             });
-            await j.StepAsync("edge-stable", null, ct => EnsureServersAsync(entries, stable, previous ?? 0, FullWeight, ct));
+            await j.StepAsync("edge-stable", null, ct => _traffic.EnsureServersAsync(entries, stable, previous ?? 0, FullWeight, ct));
 
             await Phase(j, run, "prepare", "creating networks and volumes", 33);
             await RolloutSteps.PrepareAsync(docker, j, plan);
@@ -196,18 +194,18 @@ internal sealed class EdgeRolloutExecutor(
                 if (settings.SmokeTest is { } smoke)
                 {
                     await Phase(j, run, "smoke-test", $"smoke test {smoke.Path} on {color}", 60);
-                    await j.StepAsync("smoke-test", smoke, ct => SmokeTestAsync(entries, candidates, smoke, ct));
+                    await j.StepAsync("smoke-test", smoke, ct => _traffic.SmokeTestAsync(entries, candidates, smoke, ct));
                     await Phase(j, run, "smoke-test", "smoke test passed", 62);
                 }
 
                 // Into the edge with weight 0: HAProxy's own check must see them up before any request goes there.
-                await j.StepAsync("edge-candidate", new { color }, ct => EnsureServersAsync(entries, candidates, revision, 0, ct));
-                await j.StepAsync("edge-check", null, ct => WaitUpAsync(entries, revision, ct));
+                await j.StepAsync("edge-candidate", new { color }, ct => _traffic.EnsureServersAsync(entries, candidates, revision, 0, ct));
+                await j.StepAsync("edge-check", null, ct => _traffic.WaitUpAsync(entries, revision, ct));
 
                 if (stable.Count == 0)
                 {
                     await Phase(j, run, "traffic", $"traffic 0% → 100% ({color})", 80);
-                    await j.StepAsync("traffic", new { weight = FullWeight }, ct => SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
+                    await j.StepAsync("traffic", new { weight = FullWeight }, ct => _traffic.SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
                     run.Candidate = run.Candidate with { Weight = FullWeight };
                     trafficShifted = true;
                 }
@@ -215,7 +213,7 @@ internal sealed class EdgeRolloutExecutor(
                 {
                     await Phase(j, run, "traffic", $"switching traffic {stableColor} → {color}", 80);
                     trafficShifted = true;
-                    await j.StepAsync("traffic", new { from = stableColor, to = color }, ct => SwitchAsync(entries, revision, previous!.Value, ct));
+                    await j.StepAsync("traffic", new { from = stableColor, to = color }, ct => _traffic.SwitchAsync(entries, revision, previous!.Value, ct));
                     run.Candidate = run.Candidate with { Weight = FullWeight };
                     run.Stable = run.Stable with { Weight = 0 };
                     await Phase(j, run, "traffic", $"traffic switched to {color}", 84);
@@ -257,7 +255,7 @@ internal sealed class EdgeRolloutExecutor(
                             }
                         }
 
-                        await EnsureServersAsync(entries, stable, previous!.Value, FullWeight, ct);
+                        await _traffic.EnsureServersAsync(entries, stable, previous!.Value, FullWeight, ct);
                     }
                 }
 
@@ -266,7 +264,7 @@ internal sealed class EdgeRolloutExecutor(
                 {
                     if (trafficShifted && stable.Count > 0)
                     {
-                        await SetWeightsAsync(entries, previous!.Value, FullWeight, revision, 0, ct);
+                        await _traffic.SetWeightsAsync(entries, previous!.Value, FullWeight, revision, 0, ct);
                     }
 
                     foreach (var e in entries)
@@ -379,9 +377,9 @@ internal sealed class EdgeRolloutExecutor(
                 }
             });
             var fresh = (await _containers.OfRevisionAsync(plan.Project, revision, j.Stopping)).Where(c => started.Contains(c.Id)).ToList();
-            await j.StepAsync("edge-candidate", new { batch = b + 1 }, ct => EnsureServersAsync(entries, fresh, revision, 0, ct));
-            await j.StepAsync("edge-check", null, ct => WaitUpAsync(entries, revision, ct));
-            await j.StepAsync("traffic", new { batch = b + 1 }, ct => SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
+            await j.StepAsync("edge-candidate", new { batch = b + 1 }, ct => _traffic.EnsureServersAsync(entries, fresh, revision, 0, ct));
+            await j.StepAsync("edge-check", null, ct => _traffic.WaitUpAsync(entries, revision, ct));
+            await j.StepAsync("traffic", new { batch = b + 1 }, ct => _traffic.SetWeightsAsync(entries, revision, FullWeight, null, 0, ct));
 
             // As many old containers leave as new ones arrived (all that are left after the last batch).
             var leaving = b == batches.Count - 1 ? remaining.ToList() : remaining.Take(batches[b].Length).ToList();
@@ -426,7 +424,7 @@ internal sealed class EdgeRolloutExecutor(
             run.CurrentStep = i;
             await Phase(j, run, "traffic", $"traffic {weight}% → {next}% ({color})", 65 + (25 * (i + 1) / run.Steps.Count));
             await j.StepAsync("traffic", new { step = i, from = weight, to = next }, ct =>
-                SetWeightsAsync(entries, revision, next, previous, FullWeight - next, ct));
+                _traffic.SetWeightsAsync(entries, revision, next, previous, FullWeight - next, ct));
             weight = next;
             run.Candidate = run.Candidate with { Weight = next };
             run.Stable = run.Stable with { Weight = FullWeight - next };
@@ -444,7 +442,7 @@ internal sealed class EdgeRolloutExecutor(
     /// <summary>Holds a canary step for its pause (or until promoted) while checking health, error rate and latency.</summary>
     private async Task GateAsync(OperationJournal j, RolloutRun run, RolloutSettings settings, IReadOnlyList<EdgeEntry> entries, int revision)
     {
-        var start = await CandidateCountersAsync(entries, revision, j.Stopping);
+        var start = await _traffic.CandidateCountersAsync(entries, revision, j.Stopping);
         var until = settings.Pause is { } pause ? time.GetUtcNow() + pause : DateTimeOffset.MaxValue;
         run.WaitingForPromote = settings.Pause is null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping, run.Aborted);
@@ -452,7 +450,7 @@ internal sealed class EdgeRolloutExecutor(
         {
             while (true)
             {
-                var now = await CandidateCountersAsync(entries, revision, linked.Token);
+                var now = await _traffic.CandidateCountersAsync(entries, revision, linked.Token);
                 var delta = now.Since(start);
                 if (now.AnyDown)
                 {
@@ -484,130 +482,6 @@ internal sealed class EdgeRolloutExecutor(
         }
     }
 
-    private async Task<EdgeCounters> CandidateCountersAsync(IReadOnlyList<EdgeEntry> entries, int revision, CancellationToken ct)
-    {
-        var all = new List<EdgeCounters>();
-        foreach (var e in entries)
-        {
-            all.AddRange((await edge.CountersAsync(e, ct)).Where(c => c.Revision == revision));
-        }
-
-        return new EdgeCounters(revision, all.Sum(c => c.Requests), all.Sum(c => c.Errors),
-            all.Count == 0 ? 0 : (long)all.Average(c => c.AvgResponseMs), all.Count == 0 ? 0 : all.Max(c => c.MaxResponseMs), all.Any(c => c.AnyDown));
-    }
-
-    /// <summary>Blue-green's switch: the new color at full weight and the old one draining, in one Runtime API call per entry.</summary>
-    private async Task SwitchAsync(IReadOnlyList<EdgeEntry> entries, int to, int from, CancellationToken ct)
-    {
-        foreach (var e in entries)
-        {
-            var servers = await edge.ServersAsync(e, ct);
-            var changes = servers.Where(s => s.Revision == to).Select(s => (s.Name, (int?)FullWeight, (EdgeServerState?)EdgeServerState.Ready))
-                .Concat(servers.Where(s => s.Revision == from).Select(s => (s.Name, (int?)null, (EdgeServerState?)EdgeServerState.Drain)));
-            await edge.ApplyAsync(e, changes, ct);
-        }
-    }
-
-    private async Task SetWeightsAsync(IReadOnlyList<EdgeEntry> entries, int revision, int weight, int? other, int otherWeight, CancellationToken ct)
-    {
-        foreach (var e in entries)
-        {
-            var servers = await edge.ServersAsync(e, ct);
-            var changes = servers.Where(s => s.Revision == revision)
-                .Select(s => (s.Name, (int?)weight, (EdgeServerState?)EdgeServerState.Ready)).ToList();
-            if (other is { } o)
-            {
-                changes.AddRange(servers.Where(s => s.Revision == o)
-                    .Select(s => (s.Name, (int?)otherWeight, (EdgeServerState?)(otherWeight > 0 ? EdgeServerState.Ready : EdgeServerState.Drain))));
-            }
-
-            await edge.ApplyAsync(e, changes, ct);
-        }
-    }
-
-    /// <summary>Every container of an entry's service becomes a server r{revision}-{number} (kept if present).</summary>
-    private async Task EnsureServersAsync(IReadOnlyList<EdgeEntry> entries, IReadOnlyList<ContainerSummary> containers, int revision, int weight, CancellationToken ct)
-    {
-        foreach (var e in entries)
-        {
-            var existing = await edge.ServersAsync(e, ct);
-            foreach (var c in containers.Where(c => ProjectContainers.ServiceOf(c) == e.Service))
-            {
-                var name = EdgeServer.NameFor(revision, Number(c));
-                if (existing.Any(s => s.Name == name))
-                {
-                    continue;
-                }
-
-                if (await RolloutSteps.LoopbackPortAsync(docker, c.Id, e.Port, ct) is not { } hostPort)
-                {
-                    // Started by an executor that did not publish the edge port: the edge cannot reach it.
-                    continue;
-                }
-
-                await edge.AddServerAsync(e, name, hostPort, weight, EdgeServerState.Ready, ct);
-            }
-        }
-    }
-
-    private async Task WaitUpAsync(IReadOnlyList<EdgeEntry> entries, int revision, CancellationToken ct)
-    {
-        var deadline = time.GetUtcNow() + options.HealthTimeout;
-        while (true)
-        {
-            var down = new List<string>();
-            foreach (var e in entries)
-            {
-                var servers = (await edge.ServersAsync(e, ct)).Where(s => s.Revision == revision).ToList();
-                if (servers.Count == 0)
-                {
-                    throw new DeploymentFailedException($"The edge has no server for {e.Service}:{e.Port} of revision {revision}.");
-                }
-
-                down.AddRange(servers.Where(s => !s.Status.StartsWith("UP", StringComparison.Ordinal) || s.Status.StartsWith("UP ", StringComparison.Ordinal))
-                    .Select(s => $"{e.Backend}/{s.Name} ({s.Status})"));
-            }
-
-            if (down.Count == 0)
-            {
-                return;
-            }
-
-            if (time.GetUtcNow() >= deadline)
-            {
-                throw new DeploymentFailedException("The edge's health check does not pass for " + string.Join(", ", down) + ".");
-            }
-
-            await Task.Delay(options.PollInterval, time, ct);
-        }
-    }
-
-    private async Task SmokeTestAsync(IReadOnlyList<EdgeEntry> entries, IReadOnlyList<ContainerSummary> candidates, SmokeTest smoke, CancellationToken ct)
-    {
-        foreach (var e in entries)
-        {
-            foreach (var c in candidates.Where(c => ProjectContainers.ServiceOf(c) == e.Service))
-            {
-                var port = await RolloutSteps.LoopbackPortAsync(docker, c.Id, e.Port, ct)
-                           ?? throw new DeploymentFailedException($"Smoke test: {ProjectContainers.NameOf(c)} has no port published on 127.0.0.1 for {e.Port}.");
-                var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{smoke.Path}");
-                using var response = await SmokeClient.GetAsync(url, ct);
-                var body = await response.Content.ReadAsStringAsync(ct);
-                if ((int)response.StatusCode != smoke.ExpectStatus)
-                {
-                    throw new DeploymentFailedException(
-                        $"Smoke test failed: GET {smoke.Path} on {ProjectContainers.NameOf(c)} answered {(int)response.StatusCode}, expected {smoke.ExpectStatus}.");
-                }
-
-                if (smoke.ExpectBody is { } expected && !body.Contains(expected, StringComparison.Ordinal))
-                {
-                    throw new DeploymentFailedException(
-                        $"Smoke test failed: GET {smoke.Path} on {ProjectContainers.NameOf(c)} did not contain '{expected}' (got '{Shorten(body.Trim())}').");
-                }
-            }
-        }
-    }
-
     private static bool IsFailure(Exception ex, RolloutRun run, OperationJournal j) =>
         ex is DeploymentFailedException or DockerApiException or DockerUnreachableException or HttpRequestException or IOException
             or EdgeException or EdgeCommandException or SocketException or JsonException
@@ -625,5 +499,4 @@ internal sealed class EdgeRolloutExecutor(
     private static int Number(ContainerSummary c) =>
         int.TryParse(c.Labels?.GetValueOrDefault(EngineLabels.ContainerNumber), CultureInfo.InvariantCulture, out var n) ? n : 1;
 
-    private static string Shorten(string value) => value.Length > 80 ? value[..77] + "..." : value;
 }
