@@ -91,4 +91,24 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Sync_BringsTheBackendInLineWithTheRunningContainers()
+    {
+        var name = ProjectName();
+        var (_, deployment) = await RolloutAsync(name, WebStack("blue-green", Web("1.0.0"), "1.0.0"), "1.0.0", RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
+        var entry = Assert.Single(Edge.EntriesOf(name));
+
+        // Drift: the real server is gone and a stray one points at nothing.
+        await Edge.RemoveServerAsync(entry, "r1-1", Ct);
+        await Edge.AddServerAsync(entry, "r9-1", FreePort.Next(), 100, EdgeServerState.Ready, Ct);
+        using (var docker = new Tidegate.Core.Environments.DockerEngineFactory().Open(Environment))
+        {
+            await Strategies.SyncAsync(docker, deployment.Id, name, deployment.CurrentRevision, Ct);
+        }
+
+        var server = Assert.Single((await Edge.StatusAsync(Ct)).Frontends[0].Servers);
+        Assert.Equal(("r1-1", 100), (server.Name, server.Weight));
+        Assert.Equal("1.0.0", await WaitEdgeAsync("1.0.0"));
+    }
 }
