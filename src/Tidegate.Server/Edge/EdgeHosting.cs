@@ -8,7 +8,7 @@ namespace Tidegate.Server.Edge;
 
 /// <summary>Registers the edge (HAProxy) and the rollout strategies. Settings: section <c>Edge</c> —
 /// <c>Enabled</c> (default true), <c>Directory</c> (default {DataDirectory}/edge), <c>Executable</c> (default haproxy),
-/// <c>Image</c> (documented production alternative), <c>DrainTimeout</c> (hh:mm:ss).</summary>
+/// <c>Image</c> (documented production alternative), <c>DrainTimeout</c> (hh:mm:ss), <c>CheckIntervalMs</c> (1000).</summary>
 internal static class EdgeHosting
 {
     public static IServiceCollection AddTidegateEdge(this IServiceCollection services)
@@ -33,6 +33,8 @@ internal static class EdgeHosting
             Directory = section["Directory"] is { Length: > 0 } directory ? Path.GetFullPath(directory) : defaults.Directory,
             Executable = section["Executable"] is { Length: > 0 } executable ? executable : defaults.Executable,
             Image = section["Image"] is { Length: > 0 } image ? image : defaults.Image,
+            CheckIntervalMs = int.TryParse(section["CheckIntervalMs"], System.Globalization.CultureInfo.InvariantCulture, out var check) && check >= 100
+                ? check : defaults.CheckIntervalMs,
             DrainTimeout = TimeSpan.TryParse(section["DrainTimeout"], System.Globalization.CultureInfo.InvariantCulture, out var drain) && drain > TimeSpan.Zero
                 ? drain : defaults.DrainTimeout,
         };
