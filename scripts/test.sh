@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$TIDEGATE_ROOT"
 
 ensure_dotnet
-ensure_packages ca-certificates curl git docker.io busybox-static docker-registry apache2-utils socat openssh-server openssh-client openssl chromium postgresql
+ensure_packages ca-certificates curl git docker.io busybox-static docker-registry apache2-utils socat openssh-server openssh-client openssl chromium postgresql haproxy
 ensure_node
 ensure_dockerd
 trap stop_started_dockerd EXIT

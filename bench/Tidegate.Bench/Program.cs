@@ -9,6 +9,7 @@ using Tidegate.Bench;
 //   dotnet run -c Release --project bench/Tidegate.Bench -- idle [deployments] [containers] [seconds]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- api [deployments=500] [requests=1000] [events=200]
 //   dotnet run -c Release --project bench/Tidegate.Bench -- maintenance [iterations=5] [pollingInterval=1s]
+//   dotnet run -c Release --project bench/Tidegate.Bench -- rollout [rate=200] [runs=1]
 return args.FirstOrDefault() switch
 {
     "catalog" => await CatalogSyncBench.RunAsync(args[1..]),
@@ -19,11 +20,12 @@ return args.FirstOrDefault() switch
     "idle" => await IdleBench.RunAsync(args[1..]),
     "api" => await ApiBench.RunAsync(args[1..]),
     "maintenance" => await MaintenanceBench.RunAsync(args[1..]),
+    "rollout" => await RolloutBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollback [runs] | upgrade-load [rate] [runs] | idle [deployments] [containers] [seconds] | api [deployments] [requests] [events] | maintenance [iterations] [pollingInterval]");
+    Console.Error.WriteLine("usage: Tidegate.Bench catalog [products] [versions] [runs] | stack [services] [runs] | deploy [iterations] [services] | rollback [runs] | upgrade-load [rate] [runs] | idle [deployments] [containers] [seconds] | api [deployments] [requests] [events] | maintenance [iterations] [pollingInterval] | rollout [rate] [runs]");
     return 2;
 }

@@ -3,6 +3,7 @@ using Tidegate.Server.Audit;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
+using Tidegate.Server.Edge;
 using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
 using Tidegate.Server.Hooks;
@@ -69,6 +70,7 @@ public static class ServerHost
         app.MapLogsApi();
         app.MapOperationCancelApi();
         app.MapHooksApi();
+        app.MapEdgeApi();
         app.MapHub<DeploymentHub>("/hubs/deployment").RequireAuthorization(Policies.Viewer);
         return app;
     }

@@ -12,10 +12,14 @@ using DockerRestart = Tidegate.Docker.Containers.RestartPolicy;
 namespace Tidegate.Core.Engine;
 
 /// <summary>What the planner needs besides the project. ExtraLabels go on every resource (tests use them to own
-/// what they create; operators can use them for their own tooling).</summary>
+/// what they create; operators can use them for their own tooling). The rollout strategies add: NameSuffix
+/// (appended to every container name, so a second color can run beside the first), Color (the tidegate.color
+/// label) and LoopbackPorts (service → container ports additionally published on 127.0.0.1 with a random host
+/// port, which is how the edge reaches them). Unset, the plan is exactly what it was without them.</summary>
 internal sealed record PlanInput(
     ComposeProject Project, string DeploymentName, int Revision, string StackId, string Version,
-    string? WorkingDir = null, string? ConfigFile = null, IReadOnlyDictionary<string, string>? ExtraLabels = null);
+    string? WorkingDir = null, string? ConfigFile = null, IReadOnlyDictionary<string, string>? ExtraLabels = null,
+    string? NameSuffix = null, string? Color = null, IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts = null);
 
 /// <summary>Turns a resolved Compose project into the networks, volumes and containers of one revision,
 /// named and labelled like Docker Compose v2.</summary>
@@ -114,13 +118,18 @@ internal static class DeploymentPlanner
         var containers = new List<PlannedContainer>();
         for (var number = 1; number <= replicas; number++)
         {
-            var name = s.ContainerName ?? ContainerName(input.DeploymentName, s.Name, number);
+            var name = (s.ContainerName ?? ContainerName(input.DeploymentName, s.Name, number)) + (input.NameSuffix ?? string.Empty);
             var labels = new Dictionary<string, string>(baseRequest.Labels!)
             {
                 [EngineLabels.ContainerNumber] = number.ToString(CultureInfo.InvariantCulture),
                 [EngineLabels.ConfigHash] = hash,
                 [EngineLabels.Revision] = input.Revision.ToString(CultureInfo.InvariantCulture),
             };
+            if (input.Color is { } color)
+            {
+                labels[EngineLabels.Color] = color;
+            }
+
             var (networkMode, first, rest) = Networking(input.DeploymentName, s, networks);
             var request = baseRequest with
             {
@@ -178,6 +187,23 @@ internal static class DeploymentPlanner
             // The file's HostIp is kept as written: binding to all interfaces or to loopback is the stack author's choice.
             list.Add(new PortBinding { HostIp = port.HostIp ?? string.Empty, HostPort = port.Published ?? string.Empty });
             bindings[key] = list;
+        }
+
+        if (input.LoopbackPorts is { } loopback && loopback.TryGetValue(s.Name, out var edgePorts))
+        {
+            foreach (var target in edgePorts)
+            {
+                // The edge's way in: the same container port once more on loopback with a host port Docker picks.
+                var key = $"{target.ToString(CultureInfo.InvariantCulture)}/tcp";
+                exposed[key] = new EmptyObject();
+                var list = bindings.TryGetValue(key, out var existing) && existing is not null ? existing.ToList() : [];
+                if (!list.Any(b => b.HostIp == EngineLabels.Loopback && b.HostPort is null or ""))
+                {
+                    list.Add(new PortBinding { HostIp = EngineLabels.Loopback, HostPort = string.Empty });
+                }
+
+                bindings[key] = list;
+            }
         }
 
         foreach (var expose in s.Expose)

@@ -20,5 +20,11 @@ internal static class EngineLabels
     public const string Version = "tidegate.version";
     public const string Managed = "tidegate.managed";
 
+    /// <summary>blue or green: which side of a blue-green or canary rollout a container belongs to (absent = blue).</summary>
+    public const string Color = "tidegate.color";
+
+    /// <summary>Where container ports are published for the edge.</summary>
+    public const string Loopback = "127.0.0.1";
+
     public static string Filter(string key, string value) => $"{key}={value}";
 }

@@ -7,6 +7,7 @@ using Tidegate.Core.Store;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Catalog;
 using Tidegate.Server.Deployments;
+using Tidegate.Server.Edge;
 using Tidegate.Server.Http;
 using Tidegate.Server.Progress;
 
@@ -32,6 +33,7 @@ internal static class ServerServices
 
         // Seams the deployment engine fills (see docs/api.md, "Engine seams").
         services.AddTidegateEngine();
+        services.AddTidegateEdge();
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<Core.Engine.OperationCancellation>();
         services.AddSingleton<Core.Deployments.DeploymentLogs>();

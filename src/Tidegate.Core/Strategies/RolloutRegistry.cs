@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using Tidegate.Core.Edge;
+
+namespace Tidegate.Core.Strategies;
+
+/// <summary>One side of a rollout as the API shows it.</summary>
+internal sealed record RolloutSide(string? Version, int? Revision, int Weight);
+
+/// <summary>GET /api/deployments/{id}/rollout (api-contracts "Rollout strategies and edge").</summary>
+internal sealed record RolloutView(
+    string Strategy, string Phase, RolloutSide Stable, RolloutSide Candidate, IReadOnlyList<int> Steps, int CurrentStep,
+    IReadOnlyList<RolloutCounterView> Counters, string OperationId, bool WaitingForPromote);
+
+internal sealed record RolloutCounterView(string? Version, int Revision, long Requests, long Errors, double ErrorRate, long? P99Ms, long AvgMs, long MaxMs);
+
+/// <summary>A rollout in progress: what the API reads and where promote/abort requests arrive.</summary>
+internal sealed class RolloutRun(string deploymentId, string operationId, RolloutStrategyKind kind, IReadOnlyList<int> steps, IReadOnlyList<EdgeEntry> entries)
+    : IDisposable
+{
+    private readonly SemaphoreSlim _promote = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _abort = new();
+
+    public string DeploymentId => deploymentId;
+
+    public string OperationId => operationId;
+
+    public RolloutStrategyKind Kind => kind;
+
+    public IReadOnlyList<int> Steps => steps;
+
+    public IReadOnlyList<EdgeEntry> Entries => entries;
+
+    public string Phase { get; set; } = "starting";
+
+    public RolloutSide Stable { get; set; } = new(null, null, 100);
+
+    public RolloutSide Candidate { get; set; } = new(null, null, 0);
+
+    public int CurrentStep { get; set; } = -1;
+
+    public bool WaitingForPromote { get; set; }
+
+    public string? AbortReason { get; private set; }
+
+    /// <summary>Cancelled when someone asks to abort; the executor sends traffic back to stable.</summary>
+    public CancellationToken Aborted => _abort.Token;
+
+    public void Promote() => _promote.Release();
+
+    public void Abort(string reason)
+    {
+        AbortReason ??= reason;
+        _abort.Cancel();
+    }
+
+    /// <summary>Consumes one promote request if there is one.</summary>
+    public bool TakePromote() => _promote.Wait(0);
+
+    /// <summary>Waits for a promote (true), or until <paramref name="timeout"/> passes (false); aborts throw.</summary>
+    public async Task<bool> WaitPromoteAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _abort.Token);
+        return await _promote.WaitAsync(timeout, linked.Token);
+    }
+
+    public void Dispose()
+    {
+        _promote.Dispose();
+        _abort.Dispose();
+    }
+}
+
+/// <summary>The old color of a finished blue-green rollout, kept in maintenance at the edge until <see cref="RemoveAt"/>
+/// so switching back is a traffic switch.</summary>
+internal sealed record ParkedColor(
+    string DeploymentId, string Project, int Revision, string Version, string StackId, IReadOnlyList<string> ContainerIds,
+    IReadOnlyList<EdgeEntry> Entries, DateTimeOffset RemoveAt);
+
+/// <summary>Process-wide registry of running rollouts and parked colors (one per deployment each).</summary>
+internal sealed class RolloutRegistry
+{
+    private readonly ConcurrentDictionary<string, RolloutRun> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ParkedColor> _parked = new(StringComparer.Ordinal);
+
+    public RolloutRun? Get(string deploymentId) => _runs.TryGetValue(deploymentId, out var run) ? run : null;
+
+    public void Add(RolloutRun run) => _runs[run.DeploymentId] = run;
+
+    public void Remove(RolloutRun run) => _runs.TryRemove(new KeyValuePair<string, RolloutRun>(run.DeploymentId, run));
+
+    public ParkedColor? Parked(string deploymentId) => _parked.TryGetValue(deploymentId, out var p) ? p : null;
+
+    public void Park(ParkedColor parked) => _parked[parked.DeploymentId] = parked;
+
+    public ParkedColor? Unpark(string deploymentId) => _parked.TryRemove(deploymentId, out var p) ? p : null;
+
+    public IReadOnlyList<ParkedColor> Expired(DateTimeOffset now) => _parked.Values.Where(p => p.RemoveAt <= now).ToList();
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json;
+using Tidegate.Core.Definitions.Compose;
+using Tidegate.Core.Engine;
+using Tidegate.Core.Store;
+using Tidegate.Docker;
+using Tidegate.Docker.Containers;
+
+namespace Tidegate.Core.Strategies;
+
+/// <summary>The parts of the deploy flow the strategies share with <see cref="DeployExecutor"/> (pull before touch,
+/// revision and backup records, networks and volumes), plus starting a subset of a plan's services.</summary>
+internal static class RolloutSteps
+{
+    public static async Task<Dictionary<string, string>> PullAllAsync(
+        TidegateStore store, IDockerEngine docker, OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force)
+    {
+        var images = services.Where(s => s.Image is not null).GroupBy(s => s.Image!, StringComparer.Ordinal).ToList();
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        var done = 0;
+        foreach (var group in images)
+        {
+            var image = group.Key;
+            var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
+            var present = await docker.ImageInspectAsync(image, j.Stopping);
+            var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
+            if (present is null && policy is "never")
+            {
+                throw new DeploymentFailedException($"Image {image} is not present and its pull_policy is never.");
+            }
+
+            if (pull)
+            {
+                await j.StepAsync("pull", new { image }, ct => PullAsync(store, docker, image, ct));
+                present = await docker.ImageInspectAsync(image, j.Stopping)
+                          ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
+            }
+
+            digests[image] = DeployExecutor.Digest(image, present!);
+            done++;
+            await j.ProgressAsync("pull", pull ? $"pulled {image}" : $"{image} present", 30 * done / images.Count, group.First().Name, images.Count, done);
+        }
+
+        return digests;
+    }
+
+    private static async Task PullAsync(TidegateStore store, IDockerEngine docker, string image, CancellationToken ct)
+    {
+        var credential = await store.RegistryCredentials.GetForPullAsync(DeployExecutor.RegistryHost(image), ct);
+        var auth = credential is null ? null : new RegistryAuth(credential.Username, credential.Password, credential.Host);
+        try
+        {
+            await docker.PullAsync(image, auth, null, ct);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new DeploymentFailedException($"Pull of {image} failed: {ex.DaemonMessage}");
+        }
+        catch (DockerUnreachableException ex)
+        {
+            throw new DeploymentFailedException($"Pull of {image} failed: {ex.Message}");
+        }
+    }
+
+    public static NewRevision NewRevision(DeployWork work, IReadOnlyDictionary<string, string> digests) =>
+        new(work.Deployment.Id, work.StackId, work.Version, work.Definition, work.Variables, digests, work.RequestedBy, work.Reason);
+
+    public static Task<DeploymentMetadata> MetadataAsync(TidegateStore store, OperationJournal j, DeployWork work, int revision,
+        IReadOnlyDictionary<string, string> digests, string pull, string deploy, string health) =>
+        store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(work.Deployment.Id, j.Operation.Id, revision, work.Version, digests, pull, deploy, health),
+            CancellationToken.None);
+
+    public static async Task BackupAsync(TidegateStore store, OperationJournal j, DeployWork work, int? previous, IReadOnlyList<ContainerSummary> old, CancellationToken ct)
+    {
+        var state = JsonSerializer.Serialize(new
+        {
+            containers = old.Select(c => new { c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status, c.Labels }),
+            config = work.Stack.Render(),
+        });
+        await store.Snapshots.CreateAsync(new NewSnapshot(work.Deployment.Id, j.Operation.Id, previous, work.Deployment.Version,
+            previous is null ? "before the first deploy" : $"before replacing revision {previous}", state), ct);
+    }
+
+    public static async Task PrepareAsync(IDockerEngine docker, OperationJournal j, DeploymentPlan plan)
+    {
+        foreach (var n in plan.Networks)
+        {
+            if (await docker.NetworkInspectAsync(n.Name, j.Stopping) is not null)
+            {
+                continue;
+            }
+
+            if (n.External)
+            {
+                throw new DeploymentFailedException($"External network {n.Name} does not exist.");
+            }
+
+            await j.StepAsync("create-network", new { name = n.Name }, ct => docker.NetworkCreateAsync(n.Create, ct));
+        }
+
+        foreach (var v in plan.Volumes)
+        {
+            if (await docker.VolumeInspectAsync(v.Name, j.Stopping) is not null)
+            {
+                continue;
+            }
+
+            if (v.External)
+            {
+                throw new DeploymentFailedException($"External volume {v.Name} does not exist.");
+            }
+
+            await j.StepAsync("create-volume", new { name = v.Name }, ct => docker.VolumeCreateAsync(v.Create, ct));
+        }
+    }
+
+    /// <summary>Starts the given services in dependency order; a dependency outside the set is already running.</summary>
+    public static async Task StartServicesAsync(IDockerEngine docker, ContainerWaits waits, OperationJournal j, DeploymentPlan plan, IReadOnlyList<PlannedService> services)
+    {
+        var names = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var ids = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var count = 0;
+        foreach (var service in plan.Waves().SelectMany(w => w).Where(s => names.Contains(s.Name)))
+        {
+            foreach (var (dependency, spec) in service.DependsOn)
+            {
+                if (!ids.TryGetValue(dependency, out var depIds))
+                {
+                    continue;
+                }
+
+                foreach (var id in depIds)
+                {
+                    await (spec.Condition switch
+                    {
+                        DependencyCondition.ServiceHealthy => waits.WaitHealthyAsync(dependency, id, StartPeriod(plan.Service(dependency)), j.Stopping),
+                        DependencyCondition.ServiceCompletedSuccessfully => waits.WaitCompletedAsync(dependency, id, j.Stopping),
+                        _ => Task.CompletedTask,
+                    });
+                }
+            }
+
+            var started = new List<string>();
+            foreach (var c in service.Containers)
+            {
+                try
+                {
+                    var id = await j.StepAsync("create", new { name = c.Name, service = service.Name }, async ct =>
+                    {
+                        var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
+                        foreach (var extra in c.ExtraNetworks)
+                        {
+                            await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
+                        }
+
+                        return created;
+                    });
+                    await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+                    started.Add(id);
+                }
+                catch (DockerApiException ex)
+                {
+                    throw new DeploymentFailedException($"Starting {c.Name} failed: {ex.DaemonMessage}");
+                }
+            }
+
+            ids[service.Name] = started;
+            count++;
+            await j.ProgressAsync("start", $"started {service.Name}", 40 + (15 * count / Math.Max(names.Count, 1)), service.Name, names.Count, count);
+        }
+    }
+
+    public static async Task VerifyAsync(IDockerEngine docker, ContainerWaits waits, DeploymentPlan plan, IReadOnlyList<PlannedService> services, CancellationToken ct)
+    {
+        var names = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var oneOffs = plan.Services.SelectMany(s => s.DependsOn)
+            .Where(d => d.Value.Condition == DependencyCondition.ServiceCompletedSuccessfully).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var checks = new List<Task>();
+        foreach (var c in await new ProjectContainers(docker).OfRevisionAsync(plan.Project, plan.Revision, ct))
+        {
+            var service = ProjectContainers.ServiceOf(c);
+            if (!names.Contains(service))
+            {
+                continue;
+            }
+
+            checks.Add(oneOffs.Contains(service)
+                ? waits.WaitCompletedAsync(service, c.Id, ct)
+                : waits.WaitHealthyAsync(service, c.Id, StartPeriod(plan.Service(service)), ct));
+        }
+
+        await Task.WhenAll(checks);
+    }
+
+    /// <summary>The host port Docker picked for <paramref name="containerPort"/> on 127.0.0.1, once the container runs.</summary>
+    public static async Task<int?> LoopbackPortAsync(IDockerEngine docker, string containerId, int containerPort, CancellationToken ct)
+    {
+        var inspect = await docker.ContainerInspectAsync(containerId, ct);
+        if (inspect?.NetworkSettings?.Ports is not { } ports
+            || !ports.TryGetValue($"{containerPort.ToString(CultureInfo.InvariantCulture)}/tcp", out var bindings) || bindings is null)
+        {
+            return null;
+        }
+
+        return bindings.Where(b => b.HostIp == EngineLabels.Loopback)
+            .Select(b => int.TryParse(b.HostPort, CultureInfo.InvariantCulture, out var p) ? p : (int?)null)
+            .FirstOrDefault(p => p is not null);
+    }
+
+    private static TimeSpan? StartPeriod(PlannedService service) =>
+        (service.Containers.Count > 0 ? service.Containers[0] : null)?.Create.Healthcheck?.StartPeriod is { } ns ? TimeSpan.FromTicks(ns / 100) : null;
+}
