@@ -58,6 +58,14 @@ internal static class ModeOwnership
 
 internal sealed partial class DeploymentService
 {
+    private async Task EdgeMaintenanceAsync(OperationJournal j, string deploymentName, bool on)
+    {
+        if (_strategies is not null && _strategies.Edge.EntriesOf(deploymentName).Count > 0)
+        {
+            await j.StepAsync("edge-maintenance", new { on }, ct => _strategies.SetMaintenanceAsync(deploymentName, on, ct));
+        }
+    }
+
     /// <summary>Raised once a mode change is recorded (before its containers follow); the server pushes it to the hub and SSE.</summary>
     public event Action<ModeChange>? ModeChanged;
 
@@ -113,7 +121,16 @@ internal sealed partial class DeploymentService
                 recorded.TrySetResult(change);
                 ModeChanged?.Invoke(change);
                 await j.ProgressAsync("mode", $"operation mode {change.From} → {change.To}", 5);
+                // Behind the edge, visitors get the maintenance page (503, Retry-After) before the app stops and until it is back.
+                if (change.To == OperationMode.Maintenance)
+                {
+                    await EdgeMaintenanceAsync(j, deployment.Name, on: true);
+                }
                 await ModeLifecycle.ApplyAsync(j, docker, options, time, deployment.Name, change);
+                if (change.From == OperationMode.Maintenance && change.To != OperationMode.Maintenance)
+                {
+                    await EdgeMaintenanceAsync(j, deployment.Name, on: false);
+                }
                 return (OperationStatus.Succeeded, null);
             }, ct);
 

@@ -101,11 +101,22 @@ internal sealed partial class DeploymentService
             return new OperationStartResult.Invalid("the new version does not resolve with these values", new Dictionary<string, string[]> { ["stack"] = [.. resolveErrors] });
         }
 
+        var (strategy, strategyErrors) = Strategies.RolloutStrategies.Resolve(request.Strategy, stack!);
+        if (strategyErrors.Count == 0 && strategy != Strategies.RolloutStrategyKind.Recreate && _strategies is null)
+        {
+            strategyErrors = [$"strategy: {request.Strategy ?? strategy.ToString()} needs the Tidegate edge, which this engine does not run"];
+        }
+        if (strategyErrors.Count > 0)
+        {
+            return new OperationStartResult.Invalid("the strategy cannot run", new Dictionary<string, string[]> { ["strategy"] = [.. strategyErrors] });
+        }
+
         var definition = OperationJournal.Serialize(new StoredDefinition(request.Source.FileName, request.Source.Text, stack!.Render()))!;
         var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
-            $"upgrade {running.Version} → {request.Version}", ForcePull: false);
+            $"upgrade {running.Version} → {request.Version}" + (strategy == Strategies.RolloutStrategyKind.Recreate ? "" : $" ({Strategies.RolloutSettings.Name(strategy)})"),
+            ForcePull: false);
         return await StartAsync(deployment, OperationKind.Upgrade, new OperationRequest(request.RequestedBy, work.Reason, request.SessionId),
-            (j, docker) => MigrateAsync(j, docker, deployment, running, work, $"Before upgrade to v{request.Version}", withBackup: true), ct);
+            (j, docker) => MigrateAsync(j, docker, deployment, running, work, $"Before upgrade to v{request.Version}", withBackup: true, strategy), ct);
     }
 
     /// <summary>The seed's rule: rollback is offered after a failed upgrade attempt (the deployment Failed, or the last
@@ -203,7 +214,7 @@ internal sealed partial class DeploymentService
             ? $"Before rollback to v{target.Version} (after: {info.SnapshotDescription})"
             : $"Before rollback to revision {number} (v{target.Version})";
         return await StartAsync(deployment, OperationKind.Rollback, request with { Reason = work.Reason },
-            (j, docker) => MigrateAsync(j, docker, deployment, running, work, description, withBackup: false), ct);
+            (j, docker) => MigrateAsync(j, docker, deployment, running, work, description, withBackup: false, switchBackTo: number), ct);
     }
 
     /// <summary>Null when an upgrade may start; otherwise the reason (the seed's "must be running", or the mode).</summary>
@@ -236,7 +247,7 @@ internal sealed partial class DeploymentService
     /// touch; automatic restore of the kept containers on failure), then Normal — or Failed when the restore itself failed.</summary>
     private async Task<(OperationStatus, string?)> MigrateAsync(
         OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, Revision running, DeployWork work, string snapshotDescription,
-        bool withBackup)
+        bool withBackup, Strategies.RolloutStrategyKind strategy = Strategies.RolloutStrategyKind.Recreate, int? switchBackTo = null)
     {
         await ChangeModeAsync(deployment.Id, OperationMode.Migrating, work.Reason, work.RequestedBy);
         OperationStatus status;
@@ -263,7 +274,20 @@ internal sealed partial class DeploymentService
                 }
             }
 
-            (status, error) = await executor.RunAsync(j, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel });
+            // Recreate runs the deploy flow; blue-green, canary and rolling switch traffic at the edge.
+            var rollout = _strategies?.Create(strategy, store, docker, options);
+            if (switchBackTo is { } target && _strategies?.Rollouts.Parked(deployment.Id)?.Revision == target
+                && await _strategies.SwitchBackAsync(j, store, docker, deployment))
+            {
+                // A rollback inside a blue-green keep window: the old color still runs, so it is a traffic switch.
+                (status, error) = (OperationStatus.Succeeded, null);
+            }
+            else
+            {
+                (status, error) = rollout is null
+                    ? await executor.RunAsync(j, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel })
+                    : await rollout.RunAsync(j, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel });
+            }
         }
         catch (OperationCanceledException) when (j.Cancel?.IsCancellationRequested == true && !_stopping.IsCancellationRequested)
         {

@@ -12,8 +12,11 @@ namespace Tidegate.Core.Deployments;
 /// deployment's lock and returns its id at once (or a typed refusal); the work runs in the background.</summary>
 internal sealed partial class DeploymentService(
     TidegateStore store, IDockerEngineFactory engines, IOperationProgressSink progress, EngineOptions options, TimeProvider time,
-    OperationCancellation? cancellations = null) : IAsyncDisposable
+    OperationCancellation? cancellations = null, Strategies.RolloutStrategies? strategies = null) : IAsyncDisposable
 {
+    /// <summary>Blue-green, canary and rolling through the edge; null where no edge is configured (engine tests, benchmarks).</summary>
+    private readonly Strategies.RolloutStrategies? _strategies = strategies;
+
     private readonly OperationCancellation _cancellations = cancellations ?? new OperationCancellation();
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
@@ -61,8 +64,18 @@ internal sealed partial class DeploymentService(
             await store.Deployments.SetVariablesAsync(deployment.Id, variables, CancellationToken.None);
             var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
                 request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false) { Cancel = j.Cancel };
-            return await new DeployExecutor(store, docker, options, time).RunAsync(j, work);
+            return await RunDeployAsync(j, docker, work);
         }, ct);
+    }
+
+    /// <summary>Deploys with the stack's x-tidegate.strategy: blue-green, canary and rolling through the edge when this engine
+    /// runs one; otherwise (and for recreate) the deploy flow of <see cref="DeployExecutor"/>.</summary>
+    private Task<(OperationStatus, string?)> RunDeployAsync(OperationJournal j, IDockerEngine docker, DeployWork work)
+    {
+        var (kind, errors) = Strategies.RolloutStrategies.Resolve(null, work.Stack);
+        return errors.Count == 0 && _strategies?.Create(kind, store, docker, options) is { } rollout
+            ? rollout.RunAsync(j, work)
+            : new DeployExecutor(store, docker, options, time).RunAsync(j, work);
     }
 
     /// <summary>Deploys the current revision again with a fresh pull of every image (a new revision number records the attempt).</summary>
@@ -84,7 +97,7 @@ internal sealed partial class DeploymentService(
         }
 
         return await StartAsync(deployment, OperationKind.Redeploy, request, (j, docker) =>
-            new DeployExecutor(store, docker, options, time).RunAsync(j, new DeployWork(deployment, stack!, revision.StackId, revision.Version,
+            RunDeployAsync(j, docker, new DeployWork(deployment, stack!, revision.StackId, revision.Version,
                 revision.Definition, variables, request.RequestedBy, request.Reason ?? $"redeploy of revision {number}", ForcePull: true) { Cancel = j.Cancel }), ct);
     }
 
@@ -106,6 +119,10 @@ internal sealed partial class DeploymentService(
         LifecycleAsync(deploymentId, OperationKind.Remove, request, async (l, j, project) =>
         {
             await l.RemoveAsync(j, project, removeVolumes);
+            if (_strategies is not null && _strategies.Edge.EntriesOf(project).Count > 0)
+            {
+                await j.StepAsync("edge-remove", null, ct => _strategies.Edge.RemoveDeploymentAsync(project, ct));
+            }
             await store.Deployments.DeleteAsync(deploymentId, CancellationToken.None);
         }, ct);
 

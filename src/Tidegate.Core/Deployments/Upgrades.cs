@@ -21,7 +21,7 @@ internal sealed record UpgradeCheck(
 /// adds or changes; every existing value the new version still knows is kept.</summary>
 internal sealed record UpgradeWorkRequest(
     string DeploymentId, string StackId, string ProductId, string Version, StackSource Source,
-    IReadOnlyDictionary<string, string> Variables, string RequestedBy, string? SessionId = null);
+    IReadOnlyDictionary<string, string> Variables, string RequestedBy, string? SessionId = null, string? Strategy = null);
 
 /// <summary>The seed's rollback information; <paramref name="TargetRevision"/> is the revision a rollback restores.</summary>
 internal sealed record RollbackInfo(bool CanRollback, string? RollbackTargetVersion, string? SnapshotDescription, DateTimeOffset? SnapshotCreatedAt,

@@ -71,7 +71,7 @@ internal static class DeploymentsApi
     }
 
     /// <summary>The seed's upgrade: stackId names the stack (source:product:stack); the target is its newest version in the
-    /// deployment's channel unless <c>version</c> picks one. Only the strategy "recreate" runs without the edge.</summary>
+    /// deployment's channel unless <c>version</c> picks one; <c>strategy</c> overrides the stack's (blue-green, canary and rolling need the edge).</summary>
     private static async Task<Results<Accepted<OperationStartedResponse>, ValidationProblem, ProblemHttpResult>> UpgradeAsync(
         string environmentId, string deploymentId, UpgradeRequest request, ClaimsPrincipal user, TidegateStore store,
         StackCatalog catalog, DeploymentService engine, CancellationToken ct)
@@ -80,10 +80,6 @@ internal static class DeploymentsApi
         if (request.StackId is { Length: > 0 } && !StackId.TryParse(request.StackId, out _))
         {
             errors.Add("stackId", "stackId must be source:product:stack.");
-        }
-        if (request.Strategy is { } strategy && strategy != "recreate")
-        {
-            errors.Add("strategy", $"Strategy '{strategy}' is not available for this deployment; use recreate.");
         }
         if (errors.Any)
         {
@@ -113,7 +109,7 @@ internal static class DeploymentsApi
         }
         var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
         var result = await engine.UpgradeAsync(new UpgradeWorkRequest(d.Id, version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!, source,
-            request.Variables ?? new Dictionary<string, string>(), user.ActorName(), request.SessionId), ct);
+            request.Variables ?? new Dictionary<string, string>(), user.ActorName(), request.SessionId, request.Strategy), ct);
         return Started(result, request.SessionId);
     }
 

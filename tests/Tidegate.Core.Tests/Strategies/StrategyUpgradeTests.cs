@@ -1,0 +1,64 @@
+using Tidegate.Core.Deployments;
+using Tidegate.Core.Environments;
+using Tidegate.Core.Store;
+using Tidegate.Core.Strategies;
+using Tidegate.Core.Engine;
+using Tidegate.TestKit;
+
+namespace Tidegate.Core.Tests.Strategies;
+
+/// <summary>The strategies through the engine's own entry points: a deploy follows the stack's x-tidegate.strategy, an upgrade
+/// runs blue-green under load through the edge, and the rollback inside the keep window is a traffic switch.</summary>
+public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
+{
+    private const string Keep = "\n    keepOldFor: 5m";
+
+    [Fact]
+    public async Task BlueGreenUpgrade_ThroughTheEngine_HasNoFailedRequest_AndTheRollbackIsATrafficSwitch()
+    {
+        await using var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
+            strategies: Strategies);
+        var name = ProjectName();
+        var deployed = await RunAsync(engine.DeployAsync(Request(name, WebStack("blue-green", Web("1.0.0"), "1.0.0", Keep)), Ct), engine);
+        Assert.True(deployed.Status == OperationStatus.Succeeded, deployed.Error);
+        await WaitEdgeAsync("1.0.0");
+        var deployment = (await Store.Deployments.GetByNameAsync(Environment.Id, name, Ct))!;
+
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(90));
+        load.Start();
+        var upgrade = await RunAsync(engine.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, "test:web:web", "web", "1.1.0",
+            new StackSource(WebStack("blue-green", Web("1.1.0"), "1.1.0", Keep)), new Dictionary<string, string>(), "tester"), Ct), engine);
+
+        Assert.True(upgrade.Status == OperationStatus.Succeeded, upgrade.Error);
+        Assert.Equal("1.1.0", await GetTextAsync(Listen));
+        Assert.Contains("traffic switched to green", await PhasesAsync(upgrade));
+        deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
+        Assert.Equal(("1.1.0", OperationMode.Normal), (deployment.Version, deployment.Mode));
+
+        var rollback = await RunAsync(engine.RollbackAsync(deployment.Id, null, new OperationRequest("tester"), Ct), engine);
+
+        Assert.True(rollback.Status == OperationStatus.Succeeded, rollback.Error);
+        Assert.Contains(await Store.Operations.ListStepsAsync(rollback.Id, Ct), s => s.Name == "switch-back");
+        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 50), "answers after the switch back", cancellationToken: Ct);
+        await AssertNoFailuresAsync(load);
+        deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
+        Assert.Equal(("1.0.0", 1, OperationMode.Normal), (deployment.Version, deployment.CurrentRevision, deployment.Mode));
+    }
+
+    [Fact]
+    public async Task Upgrade_WithAnEdgeStrategy_ButNoEntries_Is400OnTheStrategy()
+    {
+        await using var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
+            strategies: Strategies);
+        var port = FreePort.Next();
+        var (_, deployment) = await DeployAsync(Request(ProjectName(), ThreeTierStack(port)));
+
+        var result = await engine.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, "test:web:web", "web", "1.1.0",
+            new StackSource(ThreeTierStack(port, Web("1.1.0"))), new Dictionary<string, string>(), "tester", Strategy: "canary"), Ct);
+
+        var invalid = Assert.IsType<OperationStartResult.Invalid>(result);
+        Assert.Contains("x-tidegate.edge.entries", invalid.Errors["strategy"][0], StringComparison.Ordinal);
+        Assert.Equal(1, (await Store.Deployments.GetAsync(deployment.Id, Ct))!.CurrentRevision);
+    }
+}
