@@ -468,9 +468,24 @@ internal sealed class EdgeRolloutExecutor(
                     throw new DeploymentFailedException($"Canary gate failed: average response time {now.AvgResponseMs} ms is above {maxMs} ms.");
                 }
 
-                if (run.TakePromote() || time.GetUtcNow() >= until)
+                if (run.TakePromote())
                 {
                     return;
+                }
+
+                if (time.GetUtcNow() >= until)
+                {
+                    // A step is judged on evidence: with minRequests set, the pause runs on (up to three times its length)
+                    // until the canary has served that many requests; a canary that gets no traffic does not pass.
+                    if (delta.Requests >= settings.Gates.MinRequests)
+                    {
+                        return;
+                    }
+                    if (time.GetUtcNow() >= until + (2 * (settings.Pause ?? TimeSpan.Zero)))
+                    {
+                        throw new DeploymentFailedException(string.Create(CultureInfo.InvariantCulture,
+                            $"Canary gate failed: only {delta.Requests} of the {settings.Gates.MinRequests} requests needed to judge the step reached revision {revision}."));
+                    }
                 }
 
                 await Task.Delay(options.PollInterval, time, linked.Token);

@@ -158,9 +158,9 @@ internal sealed class EngineStartup(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        services.GetRequiredService<DeploymentService>().Abandon();
         try
         {
+            services.GetRequiredService<DeploymentService>().Abandon();
             await _stopping.CancelAsync();
         }
         catch (ObjectDisposedException)

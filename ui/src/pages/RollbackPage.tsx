@@ -65,7 +65,7 @@ export function RollbackPage() {
             </dl>
           </div>
           {canOperate(me) && !session && (
-            <button type="button" className="warn" disabled={busy} onClick={() => void confirm()}>{t("rollback.confirm", { version: target })}</button>
+            <button type="button" className="warn" disabled={busy || !base} onClick={() => void confirm()}>{t("rollback.confirm", { version: target })}</button>
           )}
         </section>
       )}
