@@ -19,8 +19,10 @@ internal sealed record EdgeStatRow(
 {
     public bool IsServer => Name is not ("FRONTEND" or "BACKEND");
 
-    /// <summary>What a canary gate counts as a failed request: 5xx answers, failed connects and broken responses.</summary>
-    public long Errors => Http5xx + ConnectionErrors + ResponseErrors;
+    /// <summary>What a canary gate counts as a failed request: 5xx answers, failed connects and broken responses, and the
+    /// attempts HAProxy retried or redispatched elsewhere (retry-on all-retryable-errors retries a 500 on another server, so
+    /// a failing canary's answers often never reach a client and show only as retries).</summary>
+    public long Errors => Http5xx + ConnectionErrors + ResponseErrors + Retries + Redispatches;
 }
 
 /// <summary>The HAProxy Runtime API (the admin-level stats socket) in non-interactive mode: one connection per
