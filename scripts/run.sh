@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$TIDEGATE_ROOT"
 
 ensure_dotnet
-ensure_packages ca-certificates curl git
+ensure_packages ca-certificates curl git busybox-static
 ensure_node
 ensure_dockerd
 
@@ -14,6 +14,10 @@ build_ui
 
 log "building (Release)"
 dotnet build Tidegate.slnx -c Release -nologo -v quiet
+
+# The demo catalog's stacks run the busybox images tidegate-test/* (no image can be pulled here): build them if missing.
+log "building the demo images (tidegate-test/*) if missing"
+dotnet bench/Tidegate.Bench/bin/Release/net10.0/Tidegate.Bench.dll images
 
 DATA_DIR="${TIDEGATE_DATA_DIR:-$TIDEGATE_ROOT/data}"
 mkdir -p "$DATA_DIR"

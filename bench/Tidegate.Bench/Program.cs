@@ -15,6 +15,8 @@ return args.FirstOrDefault() switch
     "catalog" => await CatalogSyncBench.RunAsync(args[1..]),
     "stack" => StackRenderBench.Run(args[1..]),
     "deploy" => await DeployBench.RunAsync(args[1..]),
+    // Not a benchmark: builds the busybox images the demo catalog and the benchmarks use (scripts/run.sh calls it).
+    "images" => await BuildImagesAsync(),
     "rollback" => await UpgradeBench.RollbackAsync(args[1..]),
     "upgrade-load" => await UpgradeBench.UpgradeLoadAsync(args[1..]),
     "idle" => await IdleBench.RunAsync(args[1..]),
@@ -23,6 +25,13 @@ return args.FirstOrDefault() switch
     "rollout" => await RolloutBench.RunAsync(args[1..]),
     _ => Usage(),
 };
+
+static async Task<int> BuildImagesAsync()
+{
+    await Tidegate.TestKit.Images.TestImages.EnsureBuiltAsync(CancellationToken.None);
+    Console.WriteLine("demo images present: " + string.Join(", ", Tidegate.TestKit.Images.TestImages.All));
+    return 0;
+}
 
 static int Usage()
 {
