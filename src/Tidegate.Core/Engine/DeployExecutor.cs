@@ -218,90 +218,11 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         }
     }
 
-    private async Task<Dictionary<string, string>> PullAllAsync(OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force)
-    {
-        using var cancellable = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping, j.Cancel?.Token ?? CancellationToken.None);
-        var token = cancellable.Token;
-        var images = services.Where(s => s.Image is not null).GroupBy(s => s.Image!, StringComparer.Ordinal).ToList();
-        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
-        var done = 0;
-        foreach (var group in images)
-        {
-            var image = group.Key;
-            var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
-            var present = await docker.ImageInspectAsync(image, token);
-            var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
-            if (present is null && policy is "never")
-            {
-                throw new DeploymentFailedException($"Image {image} is not present and its pull_policy is never.");
-            }
+    // Pull and prepare are the same for every executor (recreate here, the edge strategies elsewhere).
+    private Task<Dictionary<string, string>> PullAllAsync(OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force) =>
+        Strategies.RolloutSteps.PullAllAsync(store, docker, j, services, force);
 
-            if (pull)
-            {
-                await j.StepAsync("pull", new { image }, _ => PullAsync(j, image, token));
-                present = await docker.ImageInspectAsync(image, j.Stopping)
-                          ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
-            }
-
-            digests[image] = Digest(image, present!);
-            done++;
-            await j.ProgressAsync("pull", pull ? $"pulled {image}" : $"{image} present", 30 * done / images.Count, group.First().Name, images.Count, done);
-        }
-
-        return digests;
-    }
-
-    private async Task PullAsync(OperationJournal j, string image, CancellationToken ct)
-    {
-        var host = RegistryHost(image);
-        var credential = await store.RegistryCredentials.GetForPullAsync(host, ct);
-        var auth = credential is null ? null : new RegistryAuth(credential.Username, credential.Password, credential.Host);
-        try
-        {
-            await docker.PullAsync(image, auth, null, ct);
-        }
-        catch (DockerApiException ex)
-        {
-            throw new DeploymentFailedException($"Pull of {image} failed: {ex.DaemonMessage}");
-        }
-        catch (DockerUnreachableException ex)
-        {
-            throw new DeploymentFailedException($"Pull of {image} failed: {ex.Message}");
-        }
-    }
-
-    private async Task PrepareAsync(OperationJournal j, DeploymentPlan plan)
-    {
-        foreach (var n in plan.Networks)
-        {
-            if (await docker.NetworkInspectAsync(n.Name, j.Stopping) is not null)
-            {
-                continue;
-            }
-
-            if (n.External)
-            {
-                throw new DeploymentFailedException($"External network {n.Name} does not exist.");
-            }
-
-            await j.StepAsync("create-network", new { name = n.Name }, ct => docker.NetworkCreateAsync(n.Create, ct));
-        }
-
-        foreach (var v in plan.Volumes)
-        {
-            if (await docker.VolumeInspectAsync(v.Name, j.Stopping) is not null)
-            {
-                continue;
-            }
-
-            if (v.External)
-            {
-                throw new DeploymentFailedException($"External volume {v.Name} does not exist.");
-            }
-
-            await j.StepAsync("create-volume", new { name = v.Name }, ct => docker.VolumeCreateAsync(v.Create, ct));
-        }
-    }
+    private Task PrepareAsync(OperationJournal j, DeploymentPlan plan) => Strategies.RolloutSteps.PrepareAsync(docker, j, plan);
 
     /// <summary>Each service waits for its own dependencies' conditions only, so independent services start in parallel.</summary>
     private async Task StartAllAsync(OperationJournal j, DeploymentPlan plan)
@@ -393,11 +314,8 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         await Task.WhenAll(checks);
     }
 
-    private async Task BackupAsync(OperationJournal j, DeployWork work, int? previous, IReadOnlyList<Docker.Containers.ContainerSummary> old, CancellationToken ct)
-    {
-        await store.Snapshots.CreateAsync(new NewSnapshot(work.Deployment.Id, j.Operation.Id, previous, work.Deployment.Version,
-            previous is null ? "before the first deploy" : $"before replacing revision {previous}", SnapshotState(old, work.Stack.Render(), null)), ct);
-    }
+    private Task BackupAsync(OperationJournal j, DeployWork work, int? previous, IReadOnlyList<Docker.Containers.ContainerSummary> old, CancellationToken ct) =>
+        Strategies.RolloutSteps.BackupAsync(store, j, work, previous, old, ct);
 
     /// <summary>The seeds' backup folder as one JSON document: current_containers.json, docker-compose-config.yml,
     /// and (for an upgrade snapshot) the running revision's variables (secrets masked), services and image digests.</summary>
@@ -414,12 +332,9 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         });
 
     private Task<DeploymentMetadata> MetadataAsync(OperationJournal j, DeployWork work, int revision, IReadOnlyDictionary<string, string> digests,
-        string pull, string deploy, string health) =>
-        store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(work.Deployment.Id, j.Operation.Id, revision, work.Version, digests, pull, deploy, health),
-            CancellationToken.None);
+        string pull, string deploy, string health) => Strategies.RolloutSteps.MetadataAsync(store, j, work, revision, digests, pull, deploy, health);
 
-    private static NewRevision NewRevision(DeployWork work, IReadOnlyDictionary<string, string> digests) =>
-        new(work.Deployment.Id, work.StackId, work.Version, work.Definition, work.Variables, digests, work.RequestedBy, work.Reason);
+    private static NewRevision NewRevision(DeployWork work, IReadOnlyDictionary<string, string> digests) => Strategies.RolloutSteps.NewRevision(work, digests);
 
     private static TimeSpan? StartPeriod(PlannedService service) =>
         (service.Containers.Count > 0 ? service.Containers[0] : null)?.Create.Healthcheck?.StartPeriod is { } ns ? TimeSpan.FromTicks(ns / 100) : null;

@@ -83,12 +83,22 @@ internal sealed class EdgeRolloutExecutor(
         {
             digests = await RolloutSteps.PullAllAsync(store, docker, j, services, work.ForcePull);
         }
+        catch (DeploymentFailedException) when (work.Cancel?.IsCancellationRequested == true)
+        {
+            throw new OperationCanceledException(work.Cancel.Token);
+        }
         catch (DeploymentFailedException ex)
         {
             var failed = await store.Revisions.AddAsync(RolloutSteps.NewRevision(work, new Dictionary<string, string>()), CancellationToken.None);
             await store.Revisions.SetOutcomeAsync(work.Deployment.Id, failed.Number, RevisionOutcome.Failed, CancellationToken.None);
             await RolloutSteps.MetadataAsync(store, j, work, failed.Number, new Dictionary<string, string>(), "failed: " + ex.Message, "not started", "not checked");
             return (OperationStatus.Failed, ex.Message);
+        }
+
+        // Past the pulls the rollout changes what serves traffic: a cancel request is refused from here on (rollout/abort remains).
+        if (work.Cancel is { } cancel && !cancel.TryPassPointOfNoReturn("starting the new color"))
+        {
+            throw new OperationCanceledException(cancel.Token);
         }
 
         var revision = (await store.Revisions.AddAsync(RolloutSteps.NewRevision(work, digests), CancellationToken.None)).Number;

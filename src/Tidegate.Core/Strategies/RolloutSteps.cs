@@ -10,11 +10,15 @@ namespace Tidegate.Core.Strategies;
 
 /// <summary>The parts of the deploy flow the strategies share with <see cref="DeployExecutor"/> (pull before touch,
 /// revision and backup records, networks and volumes), plus starting a subset of a plan's services.</summary>
+/// <summary>Steps every executor shares: pull before touch, networks and volumes, backups, metadata, dependency-ordered start.</summary>
 internal static class RolloutSteps
 {
     public static async Task<Dictionary<string, string>> PullAllAsync(
         TidegateStore store, IDockerEngine docker, OperationJournal j, IReadOnlyList<ServiceDefinition> services, bool force)
     {
+        // A user's cancel request (operation cancel) ends the pulls at once; nothing of the running version was touched yet.
+        using var cancellable = CancellationTokenSource.CreateLinkedTokenSource(j.Stopping, j.Cancel?.Token ?? CancellationToken.None);
+        var token = cancellable.Token;
         var images = services.Where(s => s.Image is not null).GroupBy(s => s.Image!, StringComparer.Ordinal).ToList();
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);
         var done = 0;
@@ -22,7 +26,7 @@ internal static class RolloutSteps
         {
             var image = group.Key;
             var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
-            var present = await docker.ImageInspectAsync(image, j.Stopping);
+            var present = await docker.ImageInspectAsync(image, token);
             var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
             if (present is null && policy is "never")
             {
@@ -31,7 +35,7 @@ internal static class RolloutSteps
 
             if (pull)
             {
-                await j.StepAsync("pull", new { image }, ct => PullAsync(store, docker, image, ct));
+                await j.StepAsync("pull", new { image }, _ => PullAsync(store, docker, image, token));
                 present = await docker.ImageInspectAsync(image, j.Stopping)
                           ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
             }
@@ -72,13 +76,13 @@ internal static class RolloutSteps
 
     public static async Task BackupAsync(TidegateStore store, OperationJournal j, DeployWork work, int? previous, IReadOnlyList<ContainerSummary> old, CancellationToken ct)
     {
-        var state = JsonSerializer.Serialize(new
+        if (work.SnapshotId is not null)
         {
-            containers = old.Select(c => new { c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status, c.Labels }),
-            config = work.Stack.Render(),
-        });
+            return; // the upgrade flow already took the seed's snapshot
+        }
+
         await store.Snapshots.CreateAsync(new NewSnapshot(work.Deployment.Id, j.Operation.Id, previous, work.Deployment.Version,
-            previous is null ? "before the first deploy" : $"before replacing revision {previous}", state), ct);
+            previous is null ? "before the first deploy" : $"before replacing revision {previous}", DeployExecutor.SnapshotState(old, work.Stack.Render(), null)), ct);
     }
 
     public static async Task PrepareAsync(IDockerEngine docker, OperationJournal j, DeploymentPlan plan)
