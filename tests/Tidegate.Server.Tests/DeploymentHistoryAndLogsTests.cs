@@ -243,6 +243,8 @@ public sealed class DeploymentHistoryAndLogsTests(DockerDaemonFixture fixture) :
         var operationId = started.GetProperty("operationId").GetString()!;
         Assert.Equal("Succeeded", await Wait.UntilAsync(async ct => (await GetAsync($"/api/operations/{operationId}", ct)).GetProperty("operation").GetProperty("status").GetString(),
             s => s is not ("Pending" or "Running"), "the hook's upgrade finished", OperationTimeout));
+        // A running deployment moving to a newer version goes through the upgrade flow (snapshot, Migrating, automatic rollback).
+        Assert.Equal("Upgrade", (await GetAsync($"/api/operations/{operationId}")).GetProperty("operation").GetProperty("kind").GetString());
         using var probe = new HttpClient();
         Assert.Equal("2.0.0", (await probe.GetStringAsync(new Uri($"http://127.0.0.1:{port}/version"))).Trim());
         var revisions = (await GetAsync($"/api/deployments/{id}/revisions")).GetProperty("items").EnumerateArray().ToList();

@@ -15,6 +15,7 @@ internal static class RevisionsCommand
         var deployment = new Argument<string>("deployment-id");
         var paging = new PagingOptions();
         var command = new Command("revisions", "A deployment's revision history: list, show one, diff two.") { deployment };
+        command.Aliases.Add("history");
         paging.AddTo(command);
         command.SetAction(io, async (parse, ct) =>
         {

@@ -158,6 +158,25 @@ internal static class HooksApi
                 : Problems.NotFound("Version of stack " + stackId, body.Version ?? "latest"));
         }
 
+        // A running deployment moving to a newer version of its product is an upgrade: the seed's flow with snapshot, the
+        // Migrating mode and the automatic rollback (its result is what ?wait returns). Everything else is a deploy.
+        if (existing?.CurrentRevision is not null && version.StackId.ProductKey == existing.ProductId
+            && CatalogVersions.TryParse(existing.Version, out var current) && CatalogVersions.Precedence.Compare(version.Version, current) > 0)
+        {
+            var upgradeSource = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+            return await engine.UpgradeAsync(new UpgradeWorkRequest(existing.Id, version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!,
+                upgradeSource, body.Variables ?? new Dictionary<string, string>(), user.ActorName(), body.SessionId), ct) switch
+            {
+                OperationStartResult.Started s => new HookStart(s.OperationId, s.DeploymentId, version.VersionText, null),
+                OperationStartResult.Invalid i => Refuse(Problems.Invalid(new Dictionary<string, string[]>(i.Errors), $"The upgrade was rejected: {i.Reason}; nothing changed.")),
+                OperationStartResult.NotAllowed n => Refuse(Problems.Of(ProblemTypes.Conflict, n.Reason)),
+                OperationStartResult.Refused r => Refuse(Problems.Of(ProblemTypes.Conflict, $"Operation {r.RunningOperationId} is running on this deployment; wait for it to finish.",
+                    new Dictionary<string, object?> { ["runningOperationId"] = r.RunningOperationId })),
+                OperationStartResult.NotFound n => Refuse(Problems.Of(ProblemTypes.NotFound, $"Not found: {n.What}.")),
+                var other => throw new InvalidOperationException($"Unexpected engine answer {other}."),
+            };
+        }
+
         // Keep what the deployment already has (secrets too); the body overrides by name.
         var values = existing is null ? [] : (await store.Deployments.GetVariablesWithSecretsAsync(existing.Id, ct)).ToList();
         foreach (var (variable, value) in body.Variables ?? new Dictionary<string, string>())
