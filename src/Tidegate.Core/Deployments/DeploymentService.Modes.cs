@@ -66,13 +66,6 @@ internal sealed partial class DeploymentService
         }
     }
 
-    /// <summary>Raised once a mode change is recorded (before its containers follow); the server pushes it to the hub and SSE.</summary>
-    public event Action<ModeChange>? ModeChanged;
-
-    /// <summary>For a mode change recorded by other code under its own operation (an upgrade setting Migrating): pushes it like
-    /// <see cref="ChangeModeAsync"/> does.</summary>
-    public void NotifyModeChanged(ModeChange change) => ModeChanged?.Invoke(change);
-
     /// <summary>The actor of the history entry that entered the current mode (null when the history does not say).</summary>
     public async Task<string?> ModeOwnerAsync(DeploymentRecord deployment, CancellationToken ct)
     {
@@ -119,7 +112,9 @@ internal sealed partial class DeploymentService
                 }
 
                 recorded.TrySetResult(change);
-                ModeChanged?.Invoke(change);
+                // Once recorded (before the containers follow), through the one path every mode change takes: the server's sink
+                // pushes it to the hub and the deployment's SSE, like the upgrade's Migrating and the reconciler's changes.
+                await progress.ModeChangedAsync(change, CancellationToken.None);
                 await j.ProgressAsync("mode", $"operation mode {change.From} → {change.To}", 5);
                 // Behind the edge, visitors get the maintenance page (503, Retry-After) before the app stops and until it is back.
                 if (change.To == OperationMode.Maintenance)

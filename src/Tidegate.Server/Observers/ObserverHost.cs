@@ -34,18 +34,12 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
         _store = services.GetRequiredService<TidegateStore>();
         _engine = services.GetRequiredService<DeploymentService>();
         _publisher = services.GetRequiredService<IProgressPublisher>();
-        _engine.ModeChanged += OnModeChanged;
         _loop = LoopAsync(_stopping.Token);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_engine is not null)
-        {
-            _engine.ModeChanged -= OnModeChanged;
-        }
-
         try
         {
             await _stopping.CancelAsync();
@@ -94,7 +88,6 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
         s.PollingInterval.TotalSeconds, s.LastValue, s.LastPolledAt, s.Health, s.Error, s.ObservedMode, s.Owner, s.StablePolls, s.AgreeingPolls,
         s.LastAction);
 
-    private void OnModeChanged(ModeChange change) => _ = PublishSafelyAsync(() => _publisher!.PublishModeChangedAsync(change, CancellationToken.None));
 
     private async Task PublishSafelyAsync(Func<Task> publish)
     {
