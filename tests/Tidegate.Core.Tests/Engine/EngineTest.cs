@@ -30,7 +30,7 @@ public abstract class EngineTest : IAsyncLifetime, IClassFixture<DockerDaemonFix
 
     protected DockerClient Client { get; } = new();
 
-    protected HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
+    protected HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     internal TidegateStore Store { get; private set; } = null!;
 
