@@ -9,21 +9,50 @@ using Tidegate.TestKit.Images;
 
 namespace Tidegate.Server.Tests;
 
-/// <summary>A real `tidegate serve` process is killed with SIGKILL while an upgrade waits for its new containers; a second
-/// process on the same data directory reconciles at start. The deployment ends upgraded or restored, says which, and runs.</summary>
+/// <summary>A real `tidegate serve` process is killed with SIGKILL at every step of an operation (Engine:KillAtStep: the process
+/// kills itself right after the step is journaled as begun); a second process on the same data directory reconciles at start.
+/// The operation ends in a consistent, reported state: upgraded or restored (saying which and where it was interrupted), the
+/// app answers the version that runs, and no retired or half-made container is left.</summary>
 public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetime, IClassFixture<DockerDaemonFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
     private readonly TestResources _resources = new("serverkill");
     private readonly string _root = Directory.CreateTempSubdirectory("tidegate-kill-").FullName;
     private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private LocalRegistry _registry = null!;
     private Process? _server;
+
+    /// <summary>Step to kill at, the operation's expected end, the version that runs afterwards.</summary>
+    public static TheoryData<string, string, string> Kills => new()
+    {
+        { "Deploy:create", "Failed", "" },
+        { "Deploy:verify", "Succeeded", "1.0.0" },
+        { "Upgrade:snapshot", "RolledBack", "1.0.0" },
+        { "Upgrade:pull", "RolledBack", "1.0.0" },
+        { "Upgrade:revision", "RolledBack", "1.0.0" },
+        { "Upgrade:retire", "RolledBack", "1.0.0" },
+        { "Upgrade:create", "RolledBack", "1.0.0" },
+        { "Upgrade:start", "RolledBack", "1.0.0" },
+        { "Upgrade:verify", "Succeeded", "1.1.0" },
+        { "Upgrade:commit", "Succeeded", "1.1.0" },
+        { "Upgrade:restore", "RolledBack", "1.0.0" },
+        { "Rollback:retire", "RolledBack", "1.1.0" },
+        { "Rollback:commit", "Succeeded", "1.0.0" },
+    };
 
     public async Task InitializeAsync()
     {
         Assert.NotNull(fixture.Endpoint);
         await TestImages.EnsureBuiltAsync(default);
-        foreach (var (version, image, extra) in new[] { ("1.0.0", TestImages.Web100, ""), ("1.1.0", TestImages.Web110, "\n      START_DELAY: \"4\"") })
+        _registry = await LocalRegistry.StartAsync(default);
+        // 1.1.0 and 1.2.0 come from the registry (pushed, untagged locally): each upgrade really has a pull step.
+        var versions = new[]
+        {
+            ("1.0.0", TestImages.Web100, ""),
+            ("1.1.0", await _registry.PushAsync(TestImages.Web110, $"{_resources.Id}/web:1.1.0", default), ""),
+            ("1.2.0", await _registry.PushAsync(TestImages.Web200, $"{_resources.Id}/web:1.2.0", default), "\n      HEALTH_FAIL: \"1\""),
+        };
+        foreach (var (version, image, extra) in versions)
         {
             var folder = Path.Combine(_root, "catalog", "crash", version);
             Directory.CreateDirectory(folder);
@@ -47,7 +76,7 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
                       test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/health"]
                       interval: 1s
                       timeout: 2s
-                      retries: 30
+                      retries: 3
                     stop_grace_period: 2s
                 """);
         }
@@ -63,27 +92,42 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
         }
         _probe.Dispose();
         await _resources.DisposeAsync();
+        await _registry.DisposeAsync();
         Directory.Delete(_root, recursive: true);
     }
 
-    [Fact]
-    public async Task ServerKilledDuringAnUpgrade_IsReconciledAtTheNextStart_ToAConsistentReportedEnd()
+    [Theory]
+    [MemberData(nameof(Kills))]
+    public async Task ServerKilledAtAStep_IsReconciledAtTheNextStart_ToAConsistentReportedEnd(string killAt, string expected, string runningVersion)
     {
+        var step = killAt[(killAt.IndexOf(':', StringComparison.Ordinal) + 1)..];
         var serverPort = FreePort.Next();
         var appPort = FreePort.Next().ToString(CultureInfo.InvariantCulture);
-        using var api = await StartServerAsync(serverPort, login: true);
+        var project = _resources.Name("app");
+        using var api = await StartServerAsync(serverPort, login: true, killAt: killAt);
         var environmentId = (await api.GetFromJsonAsync<JsonElement>("/api/environments")).GetProperty("items")[0].GetProperty("id").GetString()!;
-        var deploy = await PostAsync(api, $"/api/environments/{environmentId}/deployments",
-            new { name = _resources.Name("app"), stackId = "demo:crash:web", version = "1.0.0", variables = new Dictionary<string, string> { ["PORT"] = appPort } });
+        var deployments = $"/api/environments/{environmentId}/deployments";
+        var deploy = await PostAsync(api, deployments,
+            new { name = project, stackId = "demo:crash:web", version = "1.0.0", variables = new Dictionary<string, string> { ["PORT"] = appPort } });
         var deploymentId = deploy.GetProperty("deploymentId").GetString()!;
-        Assert.Equal("Succeeded", await StatusAsync(api, deploy.GetProperty("operationId").GetString()!, s => s is "Succeeded" or "Failed"));
+        var operationId = deploy.GetProperty("operationId").GetString()!;
+        if (!killAt.StartsWith("Deploy:", StringComparison.Ordinal))
+        {
+            Assert.Equal("Succeeded", await StatusAsync(api, operationId, s => s is "Succeeded" or "Failed"));
+            // Upgrade:restore needs an upgrade that fails its health check (1.2.0), so the automatic rollback begins.
+            var upgradeTo = killAt == "Upgrade:restore" ? "1.2.0" : "1.1.0";
+            operationId = (await PostAsync(api, $"{deployments}/{deploymentId}/upgrade", new { stackId = "demo:crash:web", version = upgradeTo }))
+                .GetProperty("operationId").GetString()!;
+            if (killAt.StartsWith("Rollback:", StringComparison.Ordinal))
+            {
+                Assert.Equal("Succeeded", await StatusAsync(api, operationId, s => s is "Succeeded" or "Failed" or "RolledBack"));
+                operationId = (await PostAsync(api, $"{deployments}/{deploymentId}/rollback", new { reason = "crash test" })).GetProperty("operationId").GetString()!;
+            }
+        }
 
-        var upgrade = await PostAsync(api, $"/api/environments/{environmentId}/deployments/{deploymentId}/upgrade", new { stackId = "demo:crash:web", version = "1.1.0" });
-        var operationId = upgrade.GetProperty("operationId").GetString()!;
-        // The new container needs 4 s to listen: the upgrade sits in start/verify, the old container is retired but kept.
-        await Wait.UntilAsync(async ct => (await OperationAsync(api, operationId)).GetProperty("phase").GetString(), p => p is "verify", "the upgrade verifying", Timeout);
-        _server!.Kill();
-        await _server.WaitForExitAsync();
+        // The process kills itself at the step: proof that the operation really got there.
+        await Wait.UntilAsync(_ => Task.FromResult(_server!.HasExited), $"the server killing itself at {killAt}", Timeout);
+        Assert.Equal(137, _server!.ExitCode);
         _server.Dispose();
         _server = null;
 
@@ -91,12 +135,18 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
         var outcome = await StatusAsync(restarted, operationId, s => s is not ("Pending" or "Running" or "Interrupted"));
 
         var operation = await OperationAsync(restarted, operationId);
-        Assert.Contains(outcome, new[] { "Succeeded", "RolledBack" });
-        Assert.Contains("reconciled", operation.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var error = operation.GetProperty("error").GetString();
+        Assert.True(outcome == expected, $"{killAt}: {outcome}, expected {expected}: {error}");
+        Assert.Contains($"interrupted at step {step}; reconciled", error, StringComparison.Ordinal);
+        var containers = await DockerCli.RunAsync(["ps", "-a", "--filter", $"label=com.docker.compose.project={project}", "--format", "{{.Names}}"], default);
+        if (runningVersion.Length == 0)
+        {
+            Assert.Empty(containers.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            return;
+        }
+
         var deployment = (await restarted.GetFromJsonAsync<JsonElement>($"/api/deployments/{deploymentId}")).GetProperty("deployment");
-        var version = deployment.GetProperty("version").GetString()!;
-        Assert.Equal(outcome == "Succeeded" ? "1.1.0" : "1.0.0", version);
-        Assert.Equal("Normal", deployment.GetProperty("mode").GetString());
+        Assert.Equal((runningVersion, "Normal"), (deployment.GetProperty("version").GetString(), deployment.GetProperty("mode").GetString()));
         await Wait.UntilAsync(async ct =>
         {
             try
@@ -107,12 +157,11 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
             {
                 return ex.Message;
             }
-        }, v => v == version, $"the app answering {version}", Timeout);
-        var containers = await DockerCli.RunAsync(["ps", "-a", "--filter", $"label=com.docker.compose.project={_resources.Name("app")}", "--format", "{{.Names}}"], default);
-        Assert.Equal([$"{_resources.Name("app")}-web-1"], containers.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }, v => v == runningVersion, $"the app answering {runningVersion}", Timeout);
+        Assert.Equal([$"{project}-web-1"], containers.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    private async Task<HttpClient> StartServerAsync(int port, bool login, string? token = null)
+    private async Task<HttpClient> StartServerAsync(int port, bool login, string? token = null, string? killAt = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "tidegate.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -124,6 +173,11 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
         start.Environment["TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD"] = Seed.Password;
         start.Environment[$"TIDEGATE_Engine__Labels__{TestResources.LabelKey}"] = _resources.Id;
         start.Environment["TIDEGATE_Engine__HealthTimeout"] = "00:00:40";
+        if (killAt is not null)
+        {
+            start.Environment["TIDEGATE_Engine__KillAtStep"] = killAt;
+        }
+
         _server = Process.Start(start)!;
         _server.OutputDataReceived += (_, _) => { };
         _server.ErrorDataReceived += (_, _) => { };
@@ -154,6 +208,13 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
             token = config.RootElement.GetProperty("contexts").EnumerateObject().First().Value.GetProperty("token").GetString();
         }
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (login)
+        {
+            using var saved = await client.PutAsJsonAsync(new Uri($"/api/registries/{_registry.Address}", UriKind.Relative),
+                new { username = _registry.Username, password = _registry.Password });
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        }
+
         return client;
     }
 

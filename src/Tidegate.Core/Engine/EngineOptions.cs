@@ -38,4 +38,9 @@ internal sealed record EngineOptions
     /// <summary>Called after a step is journaled as begun, before it acts. A test seam for crash simulation: throwing
     /// <see cref="OperationCanceledException"/> for the engine's stopping token leaves the operation as a crash would.</summary>
     public Func<string, CancellationToken, Task>? BeforeStep { get; init; }
+
+    /// <summary>Fault injection for crash tests (<c>Engine:KillAtStep</c>): <c>&lt;operation kind&gt;:&lt;step&gt;</c>, for example
+    /// <c>Upgrade:retire</c>. The process sends itself SIGKILL right after that step is journaled as begun — a real crash at
+    /// an exact point, which the next start must reconcile. Never set in production; the server logs a warning when it is.</summary>
+    public string? KillAtStep { get; init; }
 }

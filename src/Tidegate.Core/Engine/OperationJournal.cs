@@ -35,6 +35,12 @@ internal sealed class OperationJournal(
         var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None));
         try
         {
+            if (options.KillAtStep is { } killAt && string.Equals(killAt, $"{operation.Kind}:{name}", StringComparison.OrdinalIgnoreCase))
+            {
+                // Engine:KillAtStep (crash tests): the step is journaled as begun and nothing after it runs.
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
+
             if (options.BeforeStep is { } hook)
             {
                 await hook(name, stopping);

@@ -44,6 +44,7 @@ internal static class EngineHosting
         {
             HealthTimeout = TimeSpanOr(section["HealthTimeout"], defaults.HealthTimeout),
             LockLease = TimeSpanOr(section["LockLease"], defaults.LockLease),
+            KillAtStep = section["KillAtStep"] is { Length: > 0 } killAt ? killAt : null,
             ExtraLabels = section.GetSection("Labels").GetChildren().Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),
         };
     }
@@ -131,6 +132,11 @@ internal sealed class EngineStartup(
         var deployments = services.GetRequiredService<DeploymentService>();
         var local = await environments.EnsureDefaultAsync(EngineHosting.DefaultEndpoint(configuration), cancellationToken);
         Log.DefaultEnvironment(logger, local.Name, local.DockerEndpoint);
+        if (options.KillAtStep is { } killAt)
+        {
+            Log.KillAtStep(logger, killAt);
+        }
+
         try
         {
             var report = await reconciler.ReconcileAsync(atStartup: true, deployments.IsRunningHere, cancellationToken);

@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Error, "Health monitor of environment {Environment} ({Endpoint}) stopped")]
     public static partial void HealthMonitorFailed(ILogger logger, Exception exception, string environment, string endpoint);
+
+    [LoggerMessage(17, LogLevel.Warning, "Engine:KillAtStep is set to {Step}: this process kills itself (SIGKILL) when an operation reaches that step. This is a crash-test setting; never use it in production")]
+    public static partial void KillAtStep(ILogger logger, string step);
 }
