@@ -24,6 +24,7 @@ internal sealed class StackLoader : IStackReader
         }
 
         var diagnostics = new List<Diagnostic>();
+        var files = StackFiles.Disk();
         YNode? merged = null;
         var ok = true;
         try
@@ -31,7 +32,7 @@ internal sealed class StackLoader : IStackReader
             foreach (var path in paths)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var tree = new ComposeFileLoader(diagnostics, cancellationToken).Load(Path.GetFullPath(path), path, []);
+                var tree = new ComposeFileLoader(diagnostics, files, cancellationToken).Load(Path.GetFullPath(path), path, []);
                 if (tree is null)
                 {
                     ok = false;
@@ -46,31 +47,37 @@ internal sealed class StackLoader : IStackReader
             return Unprocessable(paths[0], diagnostics, ex);
         }
 
-        return Build(paths[0], ok ? merged : null, diagnostics);
+        return Build(paths[0], ok ? merged : null, diagnostics, files);
     }
 
-    /// <summary>Loads YAML text; relative include and extends paths resolve against the file name's directory.</summary>
-    public static StackTemplate LoadText(string text, string fileName = "compose.yaml", CancellationToken cancellationToken = default)
+    /// <summary>Loads YAML text; relative include and extends paths resolve against the file name's directory, read from
+    /// <paramref name="files"/> (default: the file system).</summary>
+    public static StackTemplate LoadText(string text, string fileName = "compose.yaml", CancellationToken cancellationToken = default) =>
+        LoadText(text, fileName, null, cancellationToken);
+
+    /// <inheritdoc cref="LoadText(string, string, CancellationToken)"/>
+    public static StackTemplate LoadText(string text, string fileName, StackFiles? files, CancellationToken cancellationToken)
     {
+        files ??= StackFiles.Disk();
         var diagnostics = new List<Diagnostic>();
         YNode? tree;
         try
         {
-            tree = new ComposeFileLoader(diagnostics, cancellationToken).LoadFromText(text, fileName, []);
+            tree = new ComposeFileLoader(diagnostics, files, cancellationToken).LoadFromText(text, fileName, []);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return Unprocessable(fileName, diagnostics, ex);
         }
 
-        return Build(fileName, tree, diagnostics);
+        return Build(fileName, tree, diagnostics, files);
     }
 
-    private static StackTemplate Build(string file, YNode? tree, List<Diagnostic> diagnostics)
+    private static StackTemplate Build(string file, YNode? tree, List<Diagnostic> diagnostics, StackFiles files)
     {
         try
         {
-            return BuildTemplate(file, tree, diagnostics);
+            return BuildTemplate(file, tree, diagnostics) with { Files = files };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

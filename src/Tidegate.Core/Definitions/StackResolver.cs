@@ -80,7 +80,7 @@ internal static class StackResolver
         Func<string, string?> lookup = name => merged.TryGetValue(name, out var v) ? v : null;
         var project = ComposeParser.Parse(tree, ctx);
         ComposeValidator.Validate(project, ctx, template.File);
-        project = EnvFileApplier.Apply(project, template.File, ctx, lookup);
+        project = EnvFileApplier.Apply(project, template.File, ctx, lookup, template.Files);
 
         var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         var masked = project;
@@ -92,7 +92,7 @@ internal static class StackResolver
             var maskedTree = TreeInterpolator.Interpolate(template.Tree!, maskedLookup, InterpolationMode.Strict, []);
             var maskedCtx = new ParseContext([], template.File);
             // env_files interpolate too, so they need the masking lookup as well or a secret inside one leaks.
-            masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, maskedLookup);
+            masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, maskedLookup, template.Files);
             tidegate = (maskedTree as YMap)?["x-tidegate"];
         }
 

@@ -29,6 +29,9 @@ internal sealed record StackTemplate
     /// <summary>Every finding: loading plus the typed checks on <see cref="Preview"/>.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
 
+    /// <summary>Where include, extends and env_file contents come from (and what was read, for a revision's copy).</summary>
+    public StackFiles Files { get; init; } = StackFiles.Disk();
+
     /// <summary>Declared variables first (in declaration order), then those discovered from references.</summary>
     public IReadOnlyList<VariableDefinition> Variables => Metadata.Variables;
 

@@ -38,6 +38,21 @@ internal abstract record OperationStartResult
     internal sealed record NotAllowed(string Reason) : OperationStartResult;
 }
 
-/// <summary>What a revision's definition column holds: the source to resolve again (redeploy, rollback) and
-/// the resolved definition with secrets masked (for display and diffs).</summary>
-internal sealed record StoredDefinition(string File, string Source, string Resolved);
+/// <summary>What a revision's definition column holds: the source to resolve again (redeploy, rollback), the resolved
+/// definition with secrets masked (for display and diffs), and a copy of every other file the stack read (include,
+/// extends, env_file; full path → text) so it resolves the same way later. Revisions written before the copy existed
+/// have <see cref="Files"/> null and read those files from disk.</summary>
+internal sealed record StoredDefinition(string File, string Source, string Resolved, IReadOnlyDictionary<string, string>? Files = null)
+{
+    public static StoredDefinition Of(StackSource source, Definitions.ResolvedStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(stack);
+        var files = stack.Template.Files.Read;
+        return new StoredDefinition(source.FileName, source.Text, stack.Render(), files.Count == 0 ? null : files);
+    }
+
+    /// <summary>Loads the stored source again, with include/extends/env_file from the revision's copy.</summary>
+    public Definitions.StackTemplate Load(CancellationToken ct) =>
+        Definitions.StackLoader.LoadText(Source, File, Files is null ? null : Definitions.StackFiles.FromCopy(Files), ct);
+}

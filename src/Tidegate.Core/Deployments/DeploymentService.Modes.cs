@@ -219,7 +219,7 @@ internal sealed partial class DeploymentService
         }
 
         var values = await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, number, ct) ?? [];
-        var (stack, _, _) = await ResolveAsync(Definitions.StackLoader.LoadText(stored.Source, stored.File, ct), deployment.EnvironmentId, values, ct);
+        var (stack, _, _) = await ResolveAsync(stored.Load(ct), deployment.EnvironmentId, values, ct);
         if (stack?.Extension.Section("maintenanceObserver") is not { } section)
         {
             return null;

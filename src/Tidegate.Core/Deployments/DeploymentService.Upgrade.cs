@@ -31,7 +31,7 @@ internal sealed partial class DeploymentService
         if (deployment.CurrentRevision is { } number && await store.Revisions.GetAsync(deployment.Id, number, ct) is { } running
             && OperationJournal.Deserialize<StoredDefinition>(running.Definition) is { } stored)
         {
-            var comparison = StackDiff.Compare(StackLoader.LoadText(stored.Source, stored.File, ct), StackLoader.LoadFile(latest.FullPath, ct));
+            var comparison = StackDiff.Compare(stored.Load(ct), StackLoader.LoadFile(latest.FullPath, ct));
             (added, removed) = (comparison.NewVariables, comparison.RemovedVariableNames);
         }
 
@@ -111,8 +111,8 @@ internal sealed partial class DeploymentService
             return new OperationStartResult.Invalid("the strategy cannot run", new Dictionary<string, string[]> { ["strategy"] = [.. strategyErrors] });
         }
 
-        var definition = OperationJournal.Serialize(new StoredDefinition(request.Source.FileName, request.Source.Text, stack!.Render()))!;
-        var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
+        var definition = OperationJournal.Serialize(StoredDefinition.Of(request.Source, stack!))!;
+        var work = new DeployWork(deployment, stack!, request.StackId, request.Version, definition, variables, request.RequestedBy,
             $"upgrade {running.Version} → {request.Version}" + (strategy == Strategies.RolloutStrategyKind.Recreate ? "" : $" ({Strategies.RolloutSettings.Name(strategy)})"),
             ForcePull: false);
         return await StartAsync(deployment, OperationKind.Upgrade, new OperationRequest(request.RequestedBy, work.Reason, request.SessionId),
@@ -198,7 +198,7 @@ internal sealed partial class DeploymentService
 
         var stored = OperationJournal.Deserialize<StoredDefinition>(target.Definition)!;
         var values = await store.Revisions.GetVariablesWithSecretsAsync(deploymentId, number, ct) ?? [];
-        var (stack, variables, errors) = await ResolveAsync(StackLoader.LoadText(stored.Source, stored.File, ct), deployment.EnvironmentId, values, ct);
+        var (stack, variables, errors) = await ResolveAsync(stored.Load(ct), deployment.EnvironmentId, values, ct);
         if (errors.Count > 0)
         {
             return new OperationStartResult.Invalid("the stored revision no longer resolves", new Dictionary<string, string[]> { ["toRevision"] = [.. errors] });
@@ -331,7 +331,7 @@ internal sealed partial class DeploymentService
         }
 
         var values = await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, running.Number, j.Stopping) ?? [];
-        var (stack, _, errors) = await ResolveAsync(StackLoader.LoadText(stored.Source, stored.File, j.Stopping), deployment.EnvironmentId, values, j.Stopping);
+        var (stack, _, errors) = await ResolveAsync(stored.Load(j.Stopping), deployment.EnvironmentId, values, j.Stopping);
         if (errors.Count > 0 || StackHooks.From(stack!).Hooks.Backup is not { } backup)
         {
             return;

@@ -57,12 +57,12 @@ internal sealed partial class DeploymentService(
             deployment = saved.Value;
         }
 
-        var definition = OperationJournal.Serialize(new StoredDefinition(request.Source.FileName, request.Source.Text, stack!.Render()))!;
+        var definition = OperationJournal.Serialize(StoredDefinition.Of(request.Source, stack!))!;
         var opRequest = new OperationRequest(request.RequestedBy, request.Reason, request.SessionId);
         return await StartAsync(deployment, OperationKind.Deploy, opRequest, async (j, docker) =>
         {
             await store.Deployments.SetVariablesAsync(deployment.Id, variables, CancellationToken.None);
-            var work = new DeployWork(deployment, stack, request.StackId, request.Version, definition, variables, request.RequestedBy,
+            var work = new DeployWork(deployment, stack!, request.StackId, request.Version, definition, variables, request.RequestedBy,
                 request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false) { Cancel = j.Cancel };
             return await RunDeployAsync(j, docker, work);
         }, ct);
@@ -90,7 +90,7 @@ internal sealed partial class DeploymentService(
 
         var stored = OperationJournal.Deserialize<StoredDefinition>(revision.Definition)!;
         var values = await store.Revisions.GetVariablesWithSecretsAsync(deploymentId, number, ct) ?? [];
-        var (stack, variables, errors) = await ResolveAsync(StackLoader.LoadText(stored.Source, stored.File, ct), deployment.EnvironmentId, values, ct);
+        var (stack, variables, errors) = await ResolveAsync(stored.Load(ct), deployment.EnvironmentId, values, ct);
         if (errors.Count > 0)
         {
             return new OperationStartResult.Rejected("the stored revision no longer resolves", errors);

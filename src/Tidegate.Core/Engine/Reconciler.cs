@@ -144,7 +144,7 @@ internal sealed class Reconciler(
             return false;
         }
 
-        var resolved = StackResolver.Resolve(StackLoader.LoadText(stored.Source, stored.File, ct), new VariableValues
+        var resolved = StackResolver.Resolve(stored.Load(ct), new VariableValues
         {
             Environment = environmentValues.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal),
             Deployment = values.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal),
@@ -283,7 +283,7 @@ internal sealed class Reconciler(
         }
 
         var findings = new List<DriftFinding>();
-        var template = StackLoader.LoadText(stored.Source, stored.File, ct);
+        var template = stored.Load(ct);
         var services = template.Preview?.Services.Select(s => s.Name).ToList() ?? [];
         foreach (var service in services.Where(s => containers.All(c => ProjectContainers.ServiceOf(c) != s)))
         {

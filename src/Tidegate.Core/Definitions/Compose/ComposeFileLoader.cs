@@ -5,7 +5,7 @@ namespace Tidegate.Core.Definitions.Compose;
 
 /// <summary>Reads one Compose file and applies its include and extends (recursively, with cycle checks).
 /// Paths are resolved relative to the file that names them.</summary>
-internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, StackFiles files, CancellationToken cancellationToken)
 {
     private static readonly string[] TopLevelResources = ["services", "networks", "volumes", "secrets", "configs"];
 
@@ -15,7 +15,7 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, Cancellati
         string text;
         try
         {
-            text = File.ReadAllText(fullPath);
+            text = files.ReadAllText(fullPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -116,7 +116,7 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, Cancellati
                     continue;
                 }
 
-                if (!File.Exists(full))
+                if (!files.Exists(full))
                 {
                     Error(p, ip, $"included file '{p.Value}' does not exist");
                     continue;
@@ -257,7 +257,7 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, Cancellati
                 return local;
             }
 
-            if (!File.Exists(full))
+            if (!files.Exists(full))
             {
                 Error(ext.Value, Join(path, "file"), $"file '{file}' does not exist");
                 return local;

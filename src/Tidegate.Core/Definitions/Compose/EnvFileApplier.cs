@@ -8,7 +8,7 @@ namespace Tidegate.Core.Definitions.Compose;
 /// resolved service no longer names the files (so the result does not depend on where it is rendered).</summary>
 internal static class EnvFileApplier
 {
-    public static ComposeProject Apply(ComposeProject project, string stackFile, ParseContext ctx, Func<string, string?> lookup)
+    public static ComposeProject Apply(ComposeProject project, string stackFile, ParseContext ctx, Func<string, string?> lookup, StackFiles files)
     {
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(stackFile.Length == 0 ? "compose.yaml" : stackFile)) ?? ".";
         var services = new List<ServiceDefinition>(project.Services.Count);
@@ -26,7 +26,7 @@ internal static class EnvFileApplier
                 var envFile = service.EnvFiles[i];
                 var path = $"services.{service.Name}.env_file";
                 var full = Path.GetFullPath(Path.Combine(baseDir, envFile.Path));
-                if (!File.Exists(full))
+                if (!files.Exists(full))
                 {
                     if (envFile.Required)
                     {
@@ -36,7 +36,7 @@ internal static class EnvFileApplier
                     continue;
                 }
 
-                var parsed = DotEnvParser.Parse(File.ReadAllText(full), full, lookup);
+                var parsed = DotEnvParser.Parse(files.ReadAllText(full), full, lookup);
                 ctx.Diagnostics.AddRange(parsed.Diagnostics);
                 foreach (var (k, v) in parsed.Values)
                 {
