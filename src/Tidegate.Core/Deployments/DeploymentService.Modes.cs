@@ -122,6 +122,10 @@ internal sealed partial class DeploymentService
                     await EdgeMaintenanceAsync(j, deployment.Name, on: true);
                 }
                 await ModeLifecycle.ApplyAsync(j, docker, options, time, deployment.Name, change);
+                if (change.To == OperationMode.Normal)
+                {
+                    await EdgeFollowAsync(j, docker, deployment.Id, deployment.Name);
+                }
                 if (change.From == OperationMode.Maintenance && change.To != OperationMode.Maintenance)
                 {
                     await EdgeMaintenanceAsync(j, deployment.Name, on: false);

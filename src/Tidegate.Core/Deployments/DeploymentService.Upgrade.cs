@@ -285,7 +285,7 @@ internal sealed partial class DeploymentService
             else
             {
                 (status, error) = rollout is null
-                    ? await executor.RunAsync(j, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel })
+                    ? await RecreateAsync(j, docker, executor, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel })
                     : await rollout.RunAsync(j, work with { SnapshotId = snapshot.Id, Cancel = j.Cancel });
             }
         }

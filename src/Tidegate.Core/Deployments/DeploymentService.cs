@@ -75,7 +75,7 @@ internal sealed partial class DeploymentService(
         var (kind, errors) = Strategies.RolloutStrategies.Resolve(null, work.Stack);
         return errors.Count == 0 && _strategies?.Create(kind, store, docker, options) is { } rollout
             ? rollout.RunAsync(j, work)
-            : new DeployExecutor(store, docker, options, time).RunAsync(j, work);
+            : RecreateAsync(j, docker, new DeployExecutor(store, docker, options, time), work);
     }
 
     /// <summary>Deploys the current revision again with a fresh pull of every image (a new revision number records the attempt).</summary>
@@ -102,7 +102,11 @@ internal sealed partial class DeploymentService(
     }
 
     public Task<OperationStartResult> StartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
-        LifecycleAsync(deploymentId, OperationKind.Start, request, (l, j, project) => l.StartAsync(j, project), ct);
+        LifecycleAsync(deploymentId, OperationKind.Start, request, async (l, j, project) =>
+        {
+            await l.StartAsync(j, project);
+            await EdgeFollowAsync(j, l.Docker, deploymentId, project);
+        }, ct);
 
     public Task<OperationStartResult> StopAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
         LifecycleAsync(deploymentId, OperationKind.Stop, request, (l, j, project) => l.StopAsync(j, project), ct);
@@ -112,6 +116,7 @@ internal sealed partial class DeploymentService(
         {
             await l.StopAsync(j, project);
             await l.StartAsync(j, project);
+            await EdgeFollowAsync(j, l.Docker, deploymentId, project);
         }, ct);
 
     /// <summary>Removes containers and networks, and the deployment with its history; volumes stay unless <paramref name="removeVolumes"/>.</summary>

@@ -25,6 +25,9 @@ internal sealed record DeployWork(
 
     /// <summary>A user's cancel request, honoured while pulling (before the point of no return).</summary>
     public OperationCancellationHandle? Cancel { get; init; }
+
+    /// <summary>Service → container ports also published on 127.0.0.1 (a random host port) so the edge can reach them.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts { get; init; }
 }
 
 /// <summary>Journal marker written once the revision exists: the reconciler reads it to know which revision
@@ -80,7 +83,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         var revision = await store.Revisions.AddAsync(NewRevision(work, digests), CancellationToken.None);
         await j.StepAsync(RevisionStep, new RevisionMarker(revision.Number, previous), _ => Task.CompletedTask);
         var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision.Number, work.StackId, work.Version,
-            ExtraLabels: options.ExtraLabels));
+            ExtraLabels: options.ExtraLabels, LoopbackPorts: work.LoopbackPorts));
         var old = (await _containers.ListAsync(project, j.Stopping)).Where(c => ProjectContainers.RevisionOf(c) != revision.Number).ToList();
         if (work.SnapshotId is null)
         {

@@ -6,6 +6,8 @@ namespace Tidegate.Core.Engine;
 /// com.docker.compose.depends_on labels, so it needs neither the definition nor a plan.</summary>
 internal sealed class LifecycleExecutor(IDockerEngine docker, EngineOptions options, TimeProvider time)
 {
+    public IDockerEngine Docker => docker;
+
     private readonly ProjectContainers _containers = new(docker);
     private readonly ContainerWaits _waits = new(docker, options, time);
 

@@ -129,11 +129,31 @@ public abstract class EngineTest : IAsyncLifetime, IClassFixture<DockerDaemonFix
             {
                 return await GetTextAsync(port, path);
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !Ct.IsCancellationRequested))
             {
                 return ex.Message;
             }
         }, text => text == expected, $"127.0.0.1:{port}/{path} answering {expected}", cancellationToken: Ct);
+
+    /// <summary>The first answer from the port: a request that times out or is refused is retried (the busybox test app
+    /// behind docker-proxy answers slowly under load); a wrong answer is returned as is, for the caller to assert.</summary>
+    protected async Task<string> FirstAnswerAsync(int port, string path = "version")
+    {
+        string? answer = null;
+        await Wait.UntilAsync(async ct =>
+        {
+            try
+            {
+                answer = await GetTextAsync(port, path);
+                return "answered";
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !Ct.IsCancellationRequested))
+            {
+                return ex.Message;
+            }
+        }, state => state == "answered", $"127.0.0.1:{port}/{path} answering", cancellationToken: Ct);
+        return answer!;
+    }
 
     /// <summary>db (healthcheck) → migrate (one-off writing to the shared volume) → web on a published 127.0.0.1 port.</summary>
     protected static string ThreeTierStack(int port, string webImage = TestImages.Web100, string webEnv = "") => $$"""

@@ -25,7 +25,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
         load.Start();
         var (operation, deployment) = await RolloutAsync(name, WebStack("blue-green", Web("1.1.0"), "1.1.0", Smoke), "1.1.0",
             RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
-        Assert.Equal("1.1.0", await GetTextAsync(Listen));
+        Assert.Equal("1.1.0", await FirstAnswerAsync(Listen));
         Assert.Equal((2, "1.1.0"), (deployment.CurrentRevision!.Value, deployment.Version));
 
         var phases = await PhasesAsync(operation);
@@ -49,7 +49,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
             Assert.True(await Strategies.SwitchBackAsync(journal, Store, docker, deployment));
         }
 
-        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
         await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 0 && load.Completed > 150), "load after the switch back", cancellationToken: Ct);
         await AssertNoFailuresAsync(load);
         Assert.True(load.AnswersFrom("1.1.0") > 0, "no answer came from 1.1.0");
@@ -83,7 +83,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
             RolloutStrategyKind.BlueGreen, OperationStatus.RolledBack);
         Assert.Contains("Smoke test failed", smoke.Error, StringComparison.Ordinal);
 
-        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
         await AssertNoFailuresAsync(load);
         Assert.Equal(0, load.AnswersFrom("1.1.0"));
         Assert.Equal((1, "1.0.0"), (deployment.CurrentRevision!.Value, deployment.Version));

@@ -49,7 +49,7 @@ public sealed class CanaryTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         Assert.True(Strategies.Promote(deploymentId));
         var (operation, deployment) = await upgrade;
         Assert.True(operation.Status == OperationStatus.Succeeded, operation.Error);
-        Assert.Equal("2.0.0", await GetTextAsync(Listen));
+        Assert.Equal("2.0.0", await FirstAnswerAsync(Listen));
         Assert.Equal("2.0.0", deployment.Version);
         Assert.Null(await Strategies.ViewAsync(Store, deploymentId, Ct));
 
@@ -103,7 +103,7 @@ public sealed class CanaryTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         var server = Assert.Single((await Edge.StatusAsync(Ct)).Frontends[0].Servers);
         Assert.Equal(("r1-1", 100), (server.Name, server.Weight));
         Assert.False(await ContainerExistsAsync($"{name}-web-1-green"));
-        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
 
         // HAProxy retries a failed GET on another server, so users see only the few whose retries all met the canary,
         // and none once the gate has sent everything back.

@@ -37,7 +37,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
 
         Assert.True((await Edge.StatusAsync(Ct)).Frontends[0].Maintenance);
         await Edge.SetMaintenanceAsync(name, false, Ct);
-        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
         Assert.Equal(pid, (await Edge.StatusAsync(Ct)).Pid);
 
         // "Restart Tidegate" under load: a new controller adopts the running HAProxy; nothing is reloaded or dropped.
@@ -67,7 +67,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         }
 
         await fourth.SetMaintenanceAsync(name, false, Ct);
-        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class RollingTests(DockerDaemonFixture fixture) : EdgeTest(fixture
         Assert.Equal(OperationStatus.RolledBack, failed.Status);
         Assert.Equal("stop it", failed.Error);
         Assert.Equal(("1.1.0", 2), (after.Version, after.CurrentRevision!.Value));
-        Assert.Equal("1.1.0", await GetTextAsync(Listen));
+        Assert.Equal("1.1.0", await FirstAnswerAsync(Listen));
         var servers = (await Edge.StatusAsync(Ct)).Frontends[0].Servers;
         Assert.Equal(["r2-1", "r2-2", "r2-3"], servers.Select(s => s.Name).Order());
         Assert.All(servers, s => Assert.Equal(100, s.Weight));

@@ -30,7 +30,7 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
             new StackSource(WebStack("blue-green", Web("1.1.0"), "1.1.0", Keep)), new Dictionary<string, string>(), "tester"), Ct), engine);
 
         Assert.True(upgrade.Status == OperationStatus.Succeeded, upgrade.Error);
-        Assert.Equal("1.1.0", await GetTextAsync(Listen));
+        Assert.Equal("1.1.0", await FirstAnswerAsync(Listen));
         Assert.Contains("traffic switched to green", await PhasesAsync(upgrade));
         deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
         Assert.Equal(("1.1.0", OperationMode.Normal), (deployment.Version, deployment.Mode));
@@ -39,7 +39,7 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
 
         Assert.True(rollback.Status == OperationStatus.Succeeded, rollback.Error);
         Assert.Contains(await Store.Operations.ListStepsAsync(rollback.Id, Ct), s => s.Name == "switch-back");
-        Assert.Equal("1.0.0", await GetTextAsync(Listen));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
         await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 50), "answers after the switch back", cancellationToken: Ct);
         await AssertNoFailuresAsync(load);
         deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
@@ -60,5 +60,35 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
         var invalid = Assert.IsType<OperationStartResult.Invalid>(result);
         Assert.Contains("x-tidegate.edge.entries", invalid.Errors["strategy"][0], StringComparison.Ordinal);
         Assert.Equal(1, (await Store.Deployments.GetAsync(deployment.Id, Ct))!.CurrentRevision);
+    }
+}
+
+/// <summary>Recreate (the default strategy) of a stack with edge entries: the edge serves the revision that runs after a
+/// deploy, an upgrade, a restart (new loopback ports) and a maintenance round trip.</summary>
+public sealed class RecreateBehindTheEdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
+{
+    [Fact]
+    public async Task RecreateDeployUpgradeAndRestart_AreServedThroughTheEdge()
+    {
+        await using var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
+            strategies: Strategies);
+        var name = ProjectName();
+        var deployed = await RunAsync(engine.DeployAsync(Request(name, WebStack("recreate", Web("1.0.0"), "1.0.0")), Ct), engine);
+        Assert.True(deployed.Status == OperationStatus.Succeeded, deployed.Error);
+        Assert.Equal("1.0.0", await WaitEdgeAsync("1.0.0"));
+        Assert.Contains(await Store.Operations.ListStepsAsync(deployed.Id, Ct), s => s.Name == "edge-sync" && s.Status == StepStatus.Succeeded);
+        var deployment = (await Store.Deployments.GetByNameAsync(Environment.Id, name, Ct))!;
+
+        var upgrade = await RunAsync(engine.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, "test:web:web", "web", "1.1.0",
+            new StackSource(WebStack("recreate", Web("1.1.0"), "1.1.0")), new Dictionary<string, string>(), "tester"), Ct), engine);
+
+        Assert.True(upgrade.Status == OperationStatus.Succeeded, upgrade.Error);
+        Assert.Equal("1.1.0", await WaitEdgeAsync("1.1.0"));
+        var servers = await Edge.ServersAsync(Assert.Single(Edge.EntriesOf(name)), Ct);
+        Assert.Equal([2], servers.Select(s => s.Revision).Distinct());
+
+        var restart = await RunAsync(engine.RestartAsync(deployment.Id, new OperationRequest("tester"), Ct), engine);
+        Assert.True(restart.Status == OperationStatus.Succeeded, restart.Error);
+        Assert.Equal("1.1.0", await WaitEdgeAsync("1.1.0"));
     }
 }
