@@ -32,6 +32,9 @@ internal sealed record EdgeOptions
 
     public string RegistryPath => Path.Combine(Directory, "edge.json");
 
+    /// <summary>Blue-green colors parked after a rollout (kept for a switch back), so a restart does not forget them.</summary>
+    public string ParkedPath => Path.Combine(Directory, "parked.json");
+
     public string MaintenanceMapPath => Path.Combine(Directory, "maintenance.map");
 
     public string MaintenancePagePath => Path.Combine(Directory, "maintenance.html");

@@ -20,6 +20,10 @@ internal sealed class ProjectContainers(IDockerEngine docker)
     public async Task<IReadOnlyList<ContainerSummary>> OfRevisionAsync(string project, int revision, CancellationToken ct) =>
         (await ListAsync(project, ct)).Where(c => RevisionOf(c) == revision).ToList();
 
+    /// <summary>The com.docker.compose.container-number label (1 when absent).</summary>
+    public static int NumberOf(ContainerSummary c) =>
+        int.TryParse(c.Labels?.GetValueOrDefault(EngineLabels.ContainerNumber), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
+
     public static int? RevisionOf(ContainerSummary c) =>
         c.Labels is { } l && l.TryGetValue(EngineLabels.Revision, out var r) && int.TryParse(r, CultureInfo.InvariantCulture, out var n) ? n : null;
 

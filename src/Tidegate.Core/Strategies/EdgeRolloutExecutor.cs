@@ -357,7 +357,7 @@ internal sealed class EdgeRolloutExecutor(
         var entryServices = entries.Select(e => e.Service).ToHashSet(StringComparer.Ordinal);
         var planned = plan.Services.Where(s => entryServices.Contains(s.Name)).SelectMany(s => s.Containers.Select(c => (Service: s, Container: c))).ToList();
         var batches = planned.Chunk(settings.Parallelism).ToList();
-        var remaining = stable.OrderBy(Number).ToList();
+        var remaining = stable.OrderBy(ProjectContainers.NumberOf).ToList();
         for (var b = 0; b < batches.Count; b++)
         {
             run.CurrentStep = b;
@@ -399,7 +399,7 @@ internal sealed class EdgeRolloutExecutor(
             {
                 foreach (var e in entries)
                 {
-                    var names = leaving.Where(c => ProjectContainers.ServiceOf(c) == e.Service).Select(c => EdgeServer.NameFor(previous, Number(c))).ToList();
+                    var names = leaving.Where(c => ProjectContainers.ServiceOf(c) == e.Service).Select(c => EdgeServer.NameFor(previous, ProjectContainers.NumberOf(c))).ToList();
                     await edge.ApplyAsync(e, names.Select(n => (n, (int?)null, (EdgeServerState?)EdgeServerState.Drain)), ct);
                     await edge.WaitDrainedAsync(e, names, ct);
                     await edge.ApplyAsync(e, names.Select(n => (n, (int?)null, (EdgeServerState?)EdgeServerState.Maint)), ct);
@@ -521,7 +521,5 @@ internal sealed class EdgeRolloutExecutor(
 
     private static string? ColorOf(ContainerSummary c) => c.Labels?.GetValueOrDefault(EngineLabels.Color);
 
-    private static int Number(ContainerSummary c) =>
-        int.TryParse(c.Labels?.GetValueOrDefault(EngineLabels.ContainerNumber), CultureInfo.InvariantCulture, out var n) ? n : 1;
 
 }

@@ -63,7 +63,7 @@ internal sealed class EdgeTraffic(HaproxyEdge edge, IDockerEngine docker, Engine
             var existing = await edge.ServersAsync(e, ct);
             foreach (var c in containers.Where(c => ProjectContainers.ServiceOf(c) == e.Service))
             {
-                var name = EdgeServer.NameFor(revision, Number(c));
+                var name = EdgeServer.NameFor(revision, ProjectContainers.NumberOf(c));
                 if (existing.Any(s => s.Name == name))
                 {
                     continue;
@@ -138,8 +138,6 @@ internal sealed class EdgeTraffic(HaproxyEdge edge, IDockerEngine docker, Engine
         }
     }
 
-    private static int Number(ContainerSummary c) =>
-        int.TryParse(c.Labels?.GetValueOrDefault(EngineLabels.ContainerNumber), CultureInfo.InvariantCulture, out var n) ? n : 1;
 
     private static string Shorten(string value) => value.Length > 80 ? value[..77] + "..." : value;
 }

@@ -76,11 +76,35 @@ internal sealed record ParkedColor(
     string DeploymentId, string Project, int Revision, string Version, string StackId, IReadOnlyList<string> ContainerIds,
     IReadOnlyList<EdgeEntry> Entries, DateTimeOffset RemoveAt);
 
-/// <summary>Process-wide registry of running rollouts and parked colors (one per deployment each).</summary>
+/// <summary>Process-wide registry of running rollouts and parked colors (one per deployment each). Parked colors are also
+/// written to <c>parked.json</c> in the edge directory (when a path is given), so a restarted server still knows them: the
+/// rollback inside the keep window stays a traffic switch and the sweep still removes them when the window ends.</summary>
 internal sealed class RolloutRegistry
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly ConcurrentDictionary<string, RolloutRun> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ParkedColor> _parked = new(StringComparer.Ordinal);
+    private readonly string? _path;
+    private readonly Lock _save = new();
+
+    public RolloutRegistry(string? parkedPath = null)
+    {
+        _path = parkedPath;
+        if (_path is not null && File.Exists(_path))
+        {
+            try
+            {
+                foreach (var p in System.Text.Json.JsonSerializer.Deserialize<List<ParkedColor>>(File.ReadAllText(_path), Json) ?? [])
+                {
+                    _parked[p.DeploymentId] = p;
+                }
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                throw new InvalidDataException($"{_path} is not a list of parked colors: {ex.Message}", ex);
+            }
+        }
+    }
 
     public RolloutRun? Get(string deploymentId) => _runs.TryGetValue(deploymentId, out var run) ? run : null;
 
@@ -90,9 +114,40 @@ internal sealed class RolloutRegistry
 
     public ParkedColor? Parked(string deploymentId) => _parked.TryGetValue(deploymentId, out var p) ? p : null;
 
-    public void Park(ParkedColor parked) => _parked[parked.DeploymentId] = parked;
+    public void Park(ParkedColor parked)
+    {
+        ArgumentNullException.ThrowIfNull(parked);
+        _parked[parked.DeploymentId] = parked;
+        Save();
+    }
 
-    public ParkedColor? Unpark(string deploymentId) => _parked.TryRemove(deploymentId, out var p) ? p : null;
+    public ParkedColor? Unpark(string deploymentId)
+    {
+        if (!_parked.TryRemove(deploymentId, out var p))
+        {
+            return null;
+        }
+
+        Save();
+        return p;
+    }
 
     public IReadOnlyList<ParkedColor> Expired(DateTimeOffset now) => _parked.Values.Where(p => p.RemoveAt <= now).ToList();
+
+    private void Save()
+    {
+        if (_path is null)
+        {
+            return;
+        }
+
+        lock (_save)
+        {
+            // Written aside and moved over the old file: a crash leaves the old list or the new one, never half of one.
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            var temporary = _path + ".tmp";
+            File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(_parked.Values.OrderBy(p => p.DeploymentId, StringComparer.Ordinal).ToList(), Json));
+            File.Move(temporary, _path, overwrite: true);
+        }
+    }
 }

@@ -157,7 +157,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
             {
                 if (await RolloutSteps.LoopbackPortAsync(docker, c.Id, entry.Port, ct) is { } port)
                 {
-                    var number = int.TryParse(c.Labels?.GetValueOrDefault(EngineLabels.ContainerNumber), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
+                    var number = ProjectContainers.NumberOf(c);
                     wanted[EdgeServer.NameFor(revision ?? 0, number)] = port;
                 }
             }
@@ -203,6 +203,32 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
             return false;
         }
 
+        // The parked containers must still run (a host reboot may have stopped them); their servers are added again when the
+        // edge lost them (HAProxy restarted while Tidegate was down). Otherwise the rollback redeploys the revision instead.
+        var running = (await new ProjectContainers(docker).ListAsync(parked.Project, j.Stopping))
+            .Where(c => parked.ContainerIds.Contains(c.Id) && c.State == "running").ToList();
+        if (running.Count != parked.ContainerIds.Count)
+        {
+            await j.ProgressAsync("traffic", $"the parked revision {parked.Revision} no longer runs: redeploying it", 10);
+            return false;
+        }
+
+        await j.StepAsync("edge-parked", new { revision = parked.Revision }, async ct =>
+        {
+            foreach (var entry in parked.Entries)
+            {
+                var servers = await edge.ServersAsync(entry, ct);
+                foreach (var c in running.Where(c => ProjectContainers.ServiceOf(c) == entry.Service))
+                {
+                    var number = ProjectContainers.NumberOf(c);
+                    var name = EdgeServer.NameFor(parked.Revision, number);
+                    if (servers.All(s => s.Name != name) && await RolloutSteps.LoopbackPortAsync(docker, c.Id, entry.Port, ct) is { } port)
+                    {
+                        await edge.AddServerAsync(entry, name, port, 100, EdgeServerState.Maint, ct);
+                    }
+                }
+            }
+        });
         await j.ProgressAsync("traffic", $"switching back to revision {parked.Revision}", 50);
         await j.StepAsync("switch-back", new { from = current, to = parked.Revision }, async ct =>
         {

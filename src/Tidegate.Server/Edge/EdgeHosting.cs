@@ -16,7 +16,11 @@ internal static class EdgeHosting
         services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServerOptions>>().Value));
         services.AddSingleton(sp => new HaproxyEdge(sp.GetRequiredService<EdgeOptions>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<RolloutRegistry>();
+        services.AddSingleton(sp =>
+        {
+            var edge = sp.GetRequiredService<EdgeOptions>();
+            return new RolloutRegistry(edge.Enabled ? edge.ParkedPath : null);
+        });
         services.AddSingleton(sp => new RolloutStrategies(sp.GetRequiredService<HaproxyEdge>(), sp.GetRequiredService<RolloutRegistry>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<EdgeStartup>();

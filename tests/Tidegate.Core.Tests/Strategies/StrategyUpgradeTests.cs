@@ -14,10 +14,13 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
     private const string Keep = "\n    keepOldFor: 5m";
 
     [Fact]
-    public async Task BlueGreenUpgrade_ThroughTheEngine_HasNoFailedRequest_AndTheRollbackIsATrafficSwitch()
+    public async Task BlueGreenUpgrade_ThroughTheEngine_HasNoFailedRequest_AndTheRollbackIsATrafficSwitch_AfterARestart()
     {
-        await using var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
-            strategies: Strategies);
+        // The parked color is written next to the edge's files, as the server does; the rollback runs in a new engine
+        // with a registry read back from that file, as after a server restart.
+        var parkedPath = EdgeOptions.ParkedPath;
+        var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
+            strategies: new RolloutStrategies(Edge, new RolloutRegistry(parkedPath), TimeProvider.System));
         var name = ProjectName();
         var deployed = await RunAsync(engine.DeployAsync(Request(name, WebStack("blue-green", Web("1.0.0"), "1.0.0", Keep)), Ct), engine);
         Assert.True(deployed.Status == OperationStatus.Succeeded, deployed.Error);
@@ -35,10 +38,17 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
         deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
         Assert.Equal(("1.1.0", OperationMode.Normal), (deployment.Version, deployment.Mode));
 
+        await engine.DisposeAsync();
+        var restarted = new RolloutRegistry(parkedPath);
+        Assert.Equal(1, restarted.Parked(deployment.Id)?.Revision);
+        engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
+            strategies: new RolloutStrategies(Edge, restarted, TimeProvider.System));
         var rollback = await RunAsync(engine.RollbackAsync(deployment.Id, null, new OperationRequest("tester"), Ct), engine);
+        await engine.DisposeAsync();
 
         Assert.True(rollback.Status == OperationStatus.Succeeded, rollback.Error);
         Assert.Contains(await Store.Operations.ListStepsAsync(rollback.Id, Ct), s => s.Name == "switch-back");
+        Assert.Null(new RolloutRegistry(parkedPath).Parked(deployment.Id));
         Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
         await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 50), "answers after the switch back", cancellationToken: Ct);
         await AssertNoFailuresAsync(load);
