@@ -265,7 +265,7 @@ internal sealed partial class DeploymentService
             {
                 try
                 {
-                    await BackupHookAsync(j, docker, deployment, running, snapshot);
+                    work = work with { RestoreOnFailure = await BackupHookAsync(j, docker, deployment, running, snapshot) };
                 }
                 catch (DeploymentFailedException ex)
                 {
@@ -323,18 +323,20 @@ internal sealed partial class DeploymentService
 
     /// <summary>The running revision's x-tidegate.backup hook (it knows its own data), as a one-off container of its own
     /// definition, before anything changes. Its outcome is recorded with the snapshot; a failure (policy abort) ends the upgrade untouched.</summary>
-    private async Task BackupHookAsync(OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, Revision running, Snapshot snapshot)
+    /// <returns>The running revision's restore hook with its plan when the backup ran (for an automatic rollback), else null.</returns>
+    private async Task<AutomaticRestore?> BackupHookAsync(OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, Revision running, Snapshot snapshot)
     {
         if (OperationJournal.Deserialize<StoredDefinition>(running.Definition) is not { } stored)
         {
-            return;
+            return null;
         }
 
         var values = await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, running.Number, j.Stopping) ?? [];
         var (stack, _, errors) = await ResolveAsync(stored.Load(j.Stopping), deployment.EnvironmentId, values, j.Stopping);
-        if (errors.Count > 0 || StackHooks.From(stack!).Hooks.Backup is not { } backup)
+        var hooks = errors.Count > 0 ? StackHooks.None : StackHooks.From(stack!).Hooks;
+        if (hooks.Backup is not { } backup)
         {
-            return;
+            return null;
         }
 
         var plan = DeploymentPlanner.Plan(new PlanInput(stack!.Project!, deployment.Name, running.Number, running.StackId, running.Version,
@@ -343,6 +345,7 @@ internal sealed partial class DeploymentService
         {
             var outcome = await new HookRunner(docker, options, time).RunAsync(j, plan, backup, 3);
             await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, outcome.ToString(), CancellationToken.None);
+            return outcome.Succeeded && hooks.Restore is { } restore ? new AutomaticRestore(restore, plan) : null;
         }
         catch (DeploymentFailedException ex)
         {

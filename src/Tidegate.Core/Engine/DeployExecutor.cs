@@ -26,9 +26,17 @@ internal sealed record DeployWork(
     /// <summary>A user's cancel request, honoured while pulling (before the point of no return).</summary>
     public OperationCancellationHandle? Cancel { get; init; }
 
+    /// <summary>The running revision's restore hook (and its plan), set when its backup hook ran before this upgrade: an
+    /// automatic rollback after the old version was stopped runs it before the old containers start again, so they find
+    /// the data as they left it (a mid hook may have migrated it).</summary>
+    public AutomaticRestore? RestoreOnFailure { get; init; }
+
     /// <summary>Service → container ports also published on 127.0.0.1 (a random host port) so the edge can reach them.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts { get; init; }
 }
+
+/// <summary>A restore hook for <see cref="DeployWork.RestoreOnFailure"/>: the hook, the plan of the revision it belongs to.</summary>
+internal sealed record AutomaticRestore(HookSpec Hook, DeploymentPlan Plan);
 
 /// <summary>Journal marker written once the revision exists: the reconciler reads it to know which revision
 /// an interrupted operation was starting and which one ran before.</summary>
@@ -134,7 +142,11 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         catch (Exception ex) when (ex is DeploymentFailedException or DockerApiException or DockerUnreachableException or HttpRequestException or IOException)
         {
             await j.ProgressAsync("restore", retired.Count > 0 ? $"automatic rollback: {ex.Message} Restoring revision {previous}." : "removing the failed containers", 90);
-            await j.StepAsync("restore", new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct));
+            Func<CancellationToken, Task>? beforeRestart = retired.Count > 0 && work.RestoreOnFailure is { } data
+                ? async _ => await hookRunner.RunAsync(j, data.Plan, data.Hook, 91,
+                    new Dictionary<string, string> { ["TIDEGATE_RESTORE_REVISION"] = data.Plan.Revision.ToString(CultureInfo.InvariantCulture) })
+                : null;
+            await j.StepAsync("restore", new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct, beforeRestart));
             if (previous is null)
             {
                 // A failed first deploy leaves nothing behind but its volumes (data is never removed implicitly).
@@ -185,7 +197,9 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
     /// <summary>Removes the containers of <paramref name="revision"/> and brings the retired ones back. Also used by the reconciler.</summary>
     /// <remarks>Speed matters here (the old version is down until this ends): the new containers are removed in parallel,
     /// and the kept ones come back in dependency waves (from their own depends_on labels), each wave in parallel.</remarks>
-    public async Task RestoreAsync(string project, int revision, IReadOnlyList<RetiredContainer> retired, CancellationToken ct)
+    /// <param name="beforeRestart">Runs after the failed containers stopped, before the kept ones start (the restore hook).</param>
+    public async Task RestoreAsync(string project, int revision, IReadOnlyList<RetiredContainer> retired, CancellationToken ct,
+        Func<CancellationToken, Task>? beforeRestart = null)
     {
         var all = await _containers.ListAsync(project, ct);
         var keep = retired.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -196,6 +210,11 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             await docker.ContainerStopAsync(c.Id, TimeSpan.Zero, ct);
             await docker.ContainerRenameAsync(c.Id, $"{ProjectContainers.NameOf(c)}-failed-r{revision.ToString(CultureInfo.InvariantCulture)}", ct);
         }));
+
+        if (beforeRestart is not null)
+        {
+            await beforeRestart(ct);
+        }
 
         var byId = retired.ToDictionary(r => r.Id, StringComparer.Ordinal);
         var known = all.Where(c => byId.ContainsKey(c.Id)).ToList();

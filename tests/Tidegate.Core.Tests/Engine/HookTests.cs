@@ -51,6 +51,31 @@ public sealed class HookTests(DockerDaemonFixture fixture) : EngineTest(fixture)
     }
 
     [Fact]
+    public async Task AutomaticRollback_AfterTheMidHookMigrated_RunsTheRestoreHook_BeforeTheOldVersionStarts()
+    {
+        var port = FreePort.Next();
+        var name = ProjectName();
+        var (_, deployment) = await DeployAsync(DemoRequest(name, "1.0.0", port));
+        // demo-migrate 1.1.0 whose web crashes at start: its mid hook has already migrated the schema when the upgrade fails.
+        var file = Path.Combine(RepositoryPaths.Root, "demo", "catalog", "demo-migrate", "1.1.0", "compose.yaml");
+        var text = File.ReadAllText(file);
+        var crashing = text.Replace("VERSION: \"1.1.0\"", "VERSION: \"1.1.0\"\n      CRASH: \"1\"", StringComparison.Ordinal);
+        crashing = crashing[..crashing.LastIndexOf("restart: unless-stopped", StringComparison.Ordinal)] + "restart: \"no\"\n\nvolumes:\n  data: {}\n";
+        Assert.Contains("CRASH", crashing, StringComparison.Ordinal);
+
+        var upgrade = await RunAsync(Service.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, "demo:demo-migrate:app", "demo-migrate", "1.1.0",
+            new StackSource(crashing, file), new Dictionary<string, string>(), "tester"), Ct));
+
+        Assert.True(upgrade.Status == OperationStatus.RolledBack, $"{upgrade.Status}: {upgrade.Error}");
+        Assert.Equal("1.0.0", await WaitForTextAsync(port, "1.0.0"));
+        Assert.Equal("schema 1.0.0", await VolumeFileAsync(name, "schema"));
+        var steps = await Store.Operations.ListStepsAsync(upgrade.Id, Ct);
+        var logs = steps.Where(s => s.Name == "hook-log").Select(s => s.Detail!).ToList();
+        Assert.Contains(logs, l => l.Contains("schema migrated to 1.1.0", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Contains("restored revision 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task FailingMidHook_AbortsAndRestoresTheOldVersion_RetryPolicyRetries()
     {
         var port = FreePort.Next();
