@@ -26,6 +26,7 @@ internal static class RolloutSteps
         {
             var image = group.Key;
             var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
+            var platform = group.Select(s => s.Platform).FirstOrDefault(p => !string.IsNullOrEmpty(p));
             var present = await docker.ImageInspectAsync(image, token);
             var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
             if (present is null && policy is "never")
@@ -35,7 +36,7 @@ internal static class RolloutSteps
 
             if (pull)
             {
-                await j.StepAsync("pull", new { image }, _ => PullAsync(store, docker, image, token));
+                await j.StepAsync("pull", new { image, platform }, _ => PullAsync(store, docker, image, platform, token));
                 present = await docker.ImageInspectAsync(image, j.Stopping)
                           ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
             }
@@ -48,13 +49,13 @@ internal static class RolloutSteps
         return digests;
     }
 
-    private static async Task PullAsync(TidegateStore store, IDockerEngine docker, string image, CancellationToken ct)
+    private static async Task PullAsync(TidegateStore store, IDockerEngine docker, string image, string? platform, CancellationToken ct)
     {
         var credential = await store.RegistryCredentials.GetForPullAsync(DeployExecutor.RegistryHost(image), ct);
         var auth = credential is null ? null : new RegistryAuth(credential.Username, credential.Password, credential.Host);
         try
         {
-            await docker.PullAsync(image, auth, null, ct);
+            await (platform is null ? docker.PullAsync(image, auth, null, ct) : docker.PullAsync(image, platform, auth, null, ct));
         }
         catch (DockerApiException ex)
         {
@@ -87,6 +88,12 @@ internal static class RolloutSteps
 
     public static async Task PrepareAsync(IDockerEngine docker, OperationJournal j, DeploymentPlan plan)
     {
+        if (plan.Files.Count > 0)
+        {
+            // The journal names the files, never their content.
+            await j.StepAsync("write-files", new { files = plan.Files.Select(f => f.Path).ToList() }, ct => MountedFiles.WriteAsync(plan.Files, ct));
+        }
+
         foreach (var n in plan.Networks)
         {
             if (await docker.NetworkInspectAsync(n.Name, j.Stopping) is not null)
