@@ -108,7 +108,7 @@ internal sealed class MountedFiles(PlanInput input)
         string source;
         if (d.File is { } file)
         {
-            source = Path.GetFullPath(file);
+            source = d.HostPath ?? Path.GetFullPath(file);
             digests.Add($"{target}={HostFileDigest(source)}");
         }
         else

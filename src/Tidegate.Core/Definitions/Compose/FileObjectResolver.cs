@@ -3,7 +3,7 @@ using Tidegate.Core.Definitions.Yaml;
 namespace Tidegate.Core.Definitions.Compose;
 
 /// <summary>Resolves the sources of the top-level secrets and configs that services use, as docker compose does
-/// for a project without swarm: a <c>file</c> becomes an absolute path (relative paths start at the stack file's
+/// for a project without swarm: a <c>file</c> gets its absolute host path (relative paths start at the stack file's
 /// directory; include and extends already rebased theirs onto it) that must name an existing file, and an
 /// <c>environment</c> source reads that variable's value from the stack's variables.</summary>
 internal static class FileObjectResolver
@@ -41,7 +41,7 @@ internal static class FileObjectResolver
                 ComposeValidator.Error(ctx, stackFile, path + ".file", $"{what} file '{file}' does not exist (looked for {full})");
             }
 
-            return d with { File = full };
+            return d with { HostPath = full };
         }
 
         if (d.Environment is { } variable)
