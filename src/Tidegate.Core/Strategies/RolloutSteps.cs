@@ -28,17 +28,26 @@ internal static class RolloutSteps
             var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
             var platform = group.Select(s => s.Platform).FirstOrDefault(p => !string.IsNullOrEmpty(p));
             var present = await docker.ImageInspectAsync(image, token);
-            var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
-            if (present is null && policy is "never")
+            // An image of another platform is as good as missing: the engine would refuse to create from it, after the
+            // running version was already stopped.
+            var usable = present is not null && IsFor(present, platform);
+            var pull = policy is "always" || (force && policy is not "never") || (!usable && policy is not "never");
+            if (!usable && policy is "never")
             {
-                throw new DeploymentFailedException($"Image {image} is not present and its pull_policy is never.");
+                throw new DeploymentFailedException(present is null
+                    ? $"Image {image} is not present and its pull_policy is never."
+                    : $"Image {image} is present for {PlatformOf(present)}, not for {platform}, and its pull_policy is never.");
             }
 
             if (pull)
             {
-                await j.StepAsync("pull", new { image, platform }, _ => PullAsync(store, docker, image, platform, token));
+                await j.StepAsync("pull", platform is null ? (object)new { image } : new { image, platform }, _ => PullAsync(store, docker, image, platform, token));
                 present = await docker.ImageInspectAsync(image, j.Stopping)
                           ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
+                if (!IsFor(present, platform))
+                {
+                    throw new DeploymentFailedException($"Image {image} was pulled for {PlatformOf(present)}, not for {platform}.");
+                }
             }
 
             digests[image] = DeployExecutor.Digest(image, present!);
@@ -48,6 +57,32 @@ internal static class RolloutSteps
 
         return digests;
     }
+
+    /// <summary>Whether an image suits a service's <c>platform</c> ("os[/arch[/variant]]"; the variant is not compared, the
+    /// inspect answer of API 1.41 does not carry it). No platform: any image.</summary>
+    internal static bool IsFor(Docker.Images.ImageInspectResponse image, string? platform)
+    {
+        if (string.IsNullOrEmpty(platform))
+        {
+            return true;
+        }
+
+        var parts = platform.Split('/');
+        return string.Equals(parts[0], image.Os, StringComparison.OrdinalIgnoreCase)
+               && (parts.Length < 2 || string.Equals(Architecture(parts[1]), Architecture(image.Architecture ?? string.Empty), StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string ForPlatform(string? platform) => platform is null ? string.Empty : " for " + platform;
+
+    private static string PlatformOf(Docker.Images.ImageInspectResponse image) => $"{image.Os}/{image.Architecture}";
+
+    private static string Architecture(string arch) => arch.ToLowerInvariant() switch
+    {
+        "x86_64" or "x86-64" => "amd64",
+        "aarch64" => "arm64",
+        "i386" or "i686" => "386",
+        var other => other,
+    };
 
     private static async Task PullAsync(TidegateStore store, IDockerEngine docker, string image, string? platform, CancellationToken ct)
     {
@@ -59,11 +94,11 @@ internal static class RolloutSteps
         }
         catch (DockerApiException ex)
         {
-            throw new DeploymentFailedException($"Pull of {image} failed: {ex.DaemonMessage}");
+            throw new DeploymentFailedException($"Pull of {image}{ForPlatform(platform)} failed: {ex.DaemonMessage}");
         }
         catch (DockerUnreachableException ex)
         {
-            throw new DeploymentFailedException($"Pull of {image} failed: {ex.Message}");
+            throw new DeploymentFailedException($"Pull of {image}{ForPlatform(platform)} failed: {ex.Message}");
         }
     }
 

@@ -171,7 +171,7 @@ public sealed class SecretsConfigsDevicesTests
         var resolved = StackResolver.Resolve(StackLoader.LoadFile(file));
 
         var error = Assert.Single(resolved.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
-        Assert.Equal(("secrets.db.file", file), (error.Path, error.File));
+        Assert.Equal(("secrets.db.file", file, 7, 11), (error.Path, error.File, error.Line, error.Column));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 

@@ -207,3 +207,23 @@ public sealed class PlannerMountedFilesTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(FilesDirectory, "shop")));
     }
 }
+
+/// <summary>Whether a present image suits a service's platform (pull before touch: a mismatch is pulled or refused
+/// before anything running is stopped).</summary>
+public sealed class ImagePlatformTests
+{
+    [Theory]
+    [InlineData(null, "linux", "amd64", true)]
+    [InlineData("", "linux", "amd64", true)]
+    [InlineData("linux", "linux", "arm64", true)]
+    [InlineData("linux/amd64", "linux", "amd64", true)]
+    [InlineData("linux/amd64", "linux", "x86_64", true)]
+    [InlineData("linux/arm64/v8", "linux", "arm64", true)]
+    [InlineData("linux/arm64", "linux", "aarch64", true)]
+    [InlineData("linux/arm64", "linux", "amd64", false)]
+    [InlineData("linux/s390x", "linux", "amd64", false)]
+    [InlineData("windows/amd64", "linux", "amd64", false)]
+    [InlineData("linux/amd64", null, null, false)]
+    public void IsFor_ComparesOsAndArchitecture(string? platform, string? os, string? arch, bool expected) =>
+        Assert.Equal(expected, Tidegate.Core.Strategies.RolloutSteps.IsFor(new Tidegate.Docker.Images.ImageInspectResponse { Id = "sha256:x", Os = os, Architecture = arch }, platform));
+}

@@ -88,15 +88,21 @@ public sealed class SecretsAndConfigsDeployTests(DockerDaemonFixture fixture) : 
     }
 
     [Fact]
-    public async Task Deploy_ForAnotherPlatform_IsRefusedByTheEngine_NamingThePlatform()
+    public async Task Deploy_ForAnotherPlatform_FailsBeforeTouchingAnything_NamingBothPlatforms()
     {
         var name = ProjectName("foreign");
-        var stack = $"services:\n  app:\n    image: {TestImages.Worker100}\n    platform: linux/s390x\n";
+        var (_, deployment) = await DeployAsync(Request(name, $"services:\n  app:\n    image: {TestImages.Worker100}\n"));
+        var running = (await Client.ContainerInspectAsync($"{name}-app-1", Ct)).Id;
+        // pull_policy never keeps the engine from trying a registry: the present image is the only candidate.
+        var stack = $"services:\n  app:\n    image: {TestImages.Worker100}\n    platform: linux/s390x\n    pull_policy: never\n";
 
-        var (operation, _) = await DeployAsync(Request(name, stack), OperationStatus.Failed);
+        var (operation, _) = await DeployAsync(Request(name, stack, "1.1.0"), OperationStatus.Failed);
 
-        Assert.Contains("linux/s390x", operation.Error, StringComparison.Ordinal);
-        Assert.Empty(await Client.ContainerListAsync(new() { All = true, LabelFilters = [$"{EngineLabels.Project}={name}"] }, Ct));
+        Assert.Contains($"Image {TestImages.Worker100} is present for linux/", operation.Error, StringComparison.Ordinal);
+        Assert.Contains("not for linux/s390x, and its pull_policy is never", operation.Error, StringComparison.Ordinal);
+        var still = await Client.ContainerInspectAsync($"{name}-app-1", Ct);
+        Assert.Equal((running, true), (still.Id, still.State!.Running));
+        Assert.Equal(1, (await Store.Deployments.GetAsync(deployment.Id, Ct))!.CurrentRevision);
     }
 
     private async Task<string> CatAsync(string container, string path)
