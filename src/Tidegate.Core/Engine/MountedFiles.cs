@@ -22,7 +22,10 @@ internal sealed class MountedFiles(PlanInput input)
     // The specification: a writable bit is ignored (the mount is read-only anyway), the executable bit may be set.
     private const int ReadAndExecuteBits = 0b101_101_101;
 
+    private const string KeyFileName = ".digest-key";
+
     private readonly Dictionary<string, PlannedFile> _written = new(StringComparer.Ordinal);
+    private byte[]? _key;
 
     public IReadOnlyList<PlannedFile> Written => [.. _written.Values.OrderBy(f => f.Path, StringComparer.Ordinal)];
 
@@ -109,14 +112,14 @@ internal sealed class MountedFiles(PlanInput input)
         if (d.File is { } file)
         {
             source = d.HostPath ?? Path.GetFullPath(file);
-            digests.Add($"{target}={HostFileDigest(source)}");
+            digests.Add($"{target}={HostFileDigest(source, input.FilesDirectory is null ? null : Key())}");
         }
         else
         {
             var content = d.EnvironmentValue ?? d.Content ?? string.Empty;
             var fileMode = mode is { } m ? (UnixFileMode)(m & ReadAndExecuteBits) : fallback;
             var root = input.FilesDirectory ?? throw new InvalidOperationException("The engine has no files directory for secrets and configs (EngineOptions.FilesDirectory).");
-            var name = $"{SafeName(d.Key)}-{Convert.ToString((int)fileMode, 8)}-{Digest(Encoding.UTF8.GetBytes(content))[..16]}";
+            var name = $"{SafeName(d.Key)}-{Convert.ToString((int)fileMode, 8)}-{Digest(Encoding.UTF8.GetBytes(content), Key())[..16]}";
             source = Path.Combine(Path.GetFullPath(root), input.DeploymentName, kind, name);
             _written.TryAdd(source, new PlannedFile(source, content, fileMode));
         }
@@ -124,11 +127,11 @@ internal sealed class MountedFiles(PlanInput input)
         return new Mount { Type = "bind", Source = source, Target = target, ReadOnly = true };
     }
 
-    private static string HostFileDigest(string path)
+    private static string HostFileDigest(string path, byte[]? key)
     {
         try
         {
-            return Digest(File.ReadAllBytes(path));
+            return Digest(File.ReadAllBytes(path), key);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -137,7 +140,51 @@ internal sealed class MountedFiles(PlanInput input)
         }
     }
 
-    private static string Digest(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+    // File names show up in docker inspect and in the journal: a plain hash of a short password could be reversed by
+    // trying candidates, so the digest is keyed with a random key only Tidegate's user can read.
+    private static string Digest(byte[] content, byte[]? key) =>
+        Convert.ToHexStringLower(key is null ? SHA256.HashData(content) : HMACSHA256.HashData(key, content));
+
+    private byte[] Key()
+    {
+        if (_key is not null)
+        {
+            return _key;
+        }
+
+        var root = Path.GetFullPath(input.FilesDirectory ?? throw new InvalidOperationException("The engine has no files directory for secrets and configs (EngineOptions.FilesDirectory)."));
+        var path = Path.Combine(root, KeyFileName);
+        if (!File.Exists(path))
+        {
+            CreatePrivateDirectory(root);
+            var temporary = Path.Combine(root, $"{KeyFileName}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                using (var stream = new FileStream(temporary, options))
+                {
+                    stream.Write(RandomNumberGenerator.GetBytes(32));
+                }
+
+                // Moved into place complete, and never over a key another planner put there first.
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+        }
+
+        return _key = File.ReadAllBytes(path);
+    }
 
     private static string SafeName(string key) => string.Concat(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 

@@ -126,6 +126,23 @@ public sealed class PlannerMountedFilesTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void WrittenFileNames_CarryAKeyedDigest_NotAPlainHashOfTheValue()
+    {
+        var file = PlanOf(Stack(), token: "password1").Files.First(f => f.Content == "password1");
+        var plainHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("password1"u8.ToArray()))[..16];
+
+        Assert.DoesNotContain(plainHash, file.Path, StringComparison.Ordinal);
+        var key = Path.Combine(FilesDirectory, ".digest-key");
+        Assert.Equal(32, new FileInfo(key).Length);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+
+        // Another installation (another key) names the same value differently.
+        File.Delete(key);
+        Assert.DoesNotContain(PlanOf(Stack(), token: "password1").Files, f => f.Path == file.Path);
+    }
+
+    [Fact]
     public void Devices_BecomeDeviceMappings_WithTheEnginesDefaultPermissions()
     {
         var plan = PlanOf(Stack("""
