@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Tidegate.Core.Definitions.Compose;
 using Tidegate.Docker.Containers;
 using Tidegate.Docker.Networks;
@@ -29,7 +30,11 @@ internal static class DeploymentPlanner
 {
     public const string DefaultNetwork = "default";
 
-    private static readonly JsonSerializerOptions HashJson = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions HashJson = new()
+    {
+        WriteIndented = false,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitUnsetLaterFields } },
+    };
 
     public static DeploymentPlan Plan(PlanInput input)
     {
@@ -344,9 +349,29 @@ internal static class DeploymentPlanner
         ContainerCreateRequest request, IReadOnlyDictionary<string, ServiceNetwork?> networks, string? networkMode, IReadOnlyList<string> contentDigests)
     {
         var joined = networks.Select(n => new { n.Key, Aliases = n.Value?.Aliases ?? [], n.Value?.Ipv4Address, n.Value?.Priority });
-        // Platform travels as a query parameter, so the request's JSON leaves it out: it is added here.
-        var json = JsonSerializer.Serialize(new { request, networks = joined, networkMode, platform = request.Platform, files = contentDigests }, HashJson);
+        // Platform travels as a query parameter, so the request's JSON leaves it out: it is added here. Like the fields
+        // below, it only takes part when set, so a service that does not use it keeps the hash its containers carry.
+        object shape = request.Platform is null && contentDigests.Count == 0
+            ? new { request, networks = joined, networkMode }
+            : new { request, networks = joined, networkMode, platform = request.Platform, files = contentDigests };
+        var json = JsonSerializer.Serialize(shape, HashJson);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>Create fields the planner learned after config hashes were first written (devices) are left out of the hash
+    /// while unset: otherwise every running container's hash would go stale with the upgrade of Tidegate, and a rollout
+    /// would replace services that did not change.</summary>
+    private static void OmitUnsetLaterFields(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(HostConfig))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties.Where(p => p.Name == "Devices"))
+        {
+            property.ShouldSerialize = (_, value) => value is not null;
+        }
     }
 
     /// <summary>Compose v2's form, "db:service_healthy:false,migrate:service_completed_successfully:false",
