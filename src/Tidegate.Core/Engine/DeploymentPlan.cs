@@ -57,7 +57,7 @@ internal sealed record PlannedContainer(string Service, string Name, int Number,
 internal sealed record NetworkAttachment(string Network, IReadOnlyList<string> Aliases);
 
 /// <summary>A secret or config value (from <c>environment</c> or <c>content</c>) written to <see cref="Path"/> to be bind-mounted
-/// read-only. The path is named by the content's digest, so containers of an earlier revision keep their own file
+/// read-only. The path is named by a keyed digest of the content, so containers of an earlier revision keep their own file
 /// and an unchanged value keeps the service's config hash. Content is never logged, journaled or printed.</summary>
 internal sealed record PlannedFile(string Path, string Content, UnixFileMode Mode)
 {

@@ -11,7 +11,8 @@ namespace Tidegate.Core.Engine;
 /// directory first (<see cref="WriteAsync"/>), in a directory only Tidegate's user can enter.</summary>
 internal sealed class MountedFiles(PlanInput input)
 {
-    /// <summary>Secrets are private to the container's root user unless the service's long syntax sets a mode.</summary>
+    /// <summary>Secrets are readable by the file's owner only (Tidegate's user; root in the container reads them too): a
+    /// service whose process runs as another user asks for more with the long syntax's <c>mode</c> (such as 0444).</summary>
     public const UnixFileMode SecretMode = UnixFileMode.UserRead;
 
     /// <summary>Compose's default for configs: world-readable.</summary>

@@ -178,15 +178,6 @@ internal sealed record VolumeDefinition
     public IReadOnlyDictionary<string, string> DriverOpts { get; init; } = new Dictionary<string, string>();
     public bool? External { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>The absolute path of <see cref="File"/> on this host, set when the stack is resolved; never rendered (the
-    /// definition keeps the path as written).</summary>
-    public string? HostPath { get; init; }
-
-    /// <summary>The value of the <see cref="Environment"/> variable, read when the stack is resolved; never rendered.</summary>
-    public string? EnvironmentValue { get; init; }
-
-    public override string ToString() => $"{nameof(FileObjectDefinition)} {{ Key = {Key} }}";
 }
 
 /// <summary>A top-level secret or config: from a file, an environment variable, inline content, or external.</summary>
