@@ -16,11 +16,11 @@ public sealed partial class DockerClient
         return GetJsonAsync<IReadOnlyList<ContainerSummary>>("/containers/json" + query, cancellationToken);
     }
 
-    /// <summary>POST /containers/create.</summary>
+    /// <summary>POST /containers/create; <see cref="ContainerCreateRequest.Platform"/> goes into the query.</summary>
     public Task<ContainerCreateResponse> ContainerCreateAsync(ContainerCreateRequest request, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var query = new QueryBuilder().Add("name", name);
+        var query = new QueryBuilder().Add("name", name).Add("platform", string.IsNullOrEmpty(request.Platform) ? null : request.Platform);
         return PostJsonAsync<ContainerCreateResponse>("/containers/create" + query, request, cancellationToken);
     }
 

@@ -11,13 +11,18 @@ public sealed partial class DockerClient
     /// POST /images/create?fromImage=...&amp;tag=... Yields progress; an error reported inside the stream (the
     /// daemon answers 200 before it knows) is thrown as <see cref="DockerApiException"/> naming the image.
     /// </summary>
-    public async IAsyncEnumerable<ProgressEvent> ImagePullAsync(string image, string? tag = null, RegistryAuth? auth = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ProgressEvent> ImagePullAsync(string image, string? tag = null, RegistryAuth? auth = null, CancellationToken cancellationToken = default) =>
+        ImagePullAsync(image, tag, auth, platform: null, cancellationToken);
+
+    /// <summary>POST /images/create?fromImage=...&amp;tag=...&amp;platform=os[/arch[/variant]]: the image of that platform
+    /// (null or empty: the engine's own platform).</summary>
+    public async IAsyncEnumerable<ProgressEvent> ImagePullAsync(string image, string? tag, RegistryAuth? auth, string? platform, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(image);
         // A name-only reference makes the engine pull every tag of the repository; the CLI means "latest".
         tag ??= HasTagOrDigest(image) ? null : "latest";
-        var query = new QueryBuilder().Add("fromImage", image).Add("tag", tag);
-        var what = $"Pull of {image}{(tag is null ? string.Empty : ":" + tag)}";
+        var query = new QueryBuilder().Add("fromImage", image).Add("tag", tag).Add("platform", string.IsNullOrEmpty(platform) ? null : platform);
+        var what = $"Pull of {image}{(tag is null ? string.Empty : ":" + tag)}{(string.IsNullOrEmpty(platform) ? string.Empty : " for " + platform)}";
         await foreach (var message in ProgressStreamAsync(HttpMethod.Post, "/images/create" + query, null, AuthHeader(auth), what, cancellationToken))
         {
             yield return message;

@@ -113,9 +113,6 @@ internal sealed class StackLoader : IStackReader
         var syntax = new List<Diagnostic>();
         var references = TreeInterpolator.FindReferences(tree, syntax);
         var declared = extension.Metadata.Variables;
-        var variables = declared.Concat(Discover(references, declared)).ToList();
-        // StackName stays as the file says (null when absent): the catalog derives it from its layout.
-        var metadata = extension.Metadata with { Variables = variables };
         var loadDiagnostics = diagnostics.ToList();
 
         // Check everything that does not depend on values: interpolate with defaults only and leave
@@ -126,6 +123,11 @@ internal sealed class StackLoader : IStackReader
         var previewCtx = new ParseContext(all, file);
         var preview = ComposeParser.Parse(lenient, previewCtx);
         ComposeValidator.Validate(preview, previewCtx, file);
+
+        var discovered = Discover(references, declared).ToList();
+        var variables = declared.Concat(discovered).Concat(DiscoverSourceVariables(preview, declared.Concat(discovered), declared.Count + discovered.Count)).ToList();
+        // StackName stays as the file says (null when absent): the catalog derives it from its layout.
+        var metadata = extension.Metadata with { Variables = variables };
 
         return new StackTemplate
         {
@@ -144,6 +146,31 @@ internal sealed class StackLoader : IStackReader
         => diagnostics.Distinct()
             .OrderBy(d => d.File, StringComparer.Ordinal).ThenBy(d => d.Line).ThenBy(d => d.Column).ThenBy(d => d.Path, StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>Secrets and configs read from a variable (<c>environment: NAME</c>) need that variable as much as a
+    /// <c>${NAME}</c> does; a secret's variable is a secret too (encrypted at rest, masked everywhere).</summary>
+    private static IEnumerable<VariableDefinition> DiscoverSourceVariables(ComposeProject preview, IEnumerable<VariableDefinition> known, int order)
+    {
+        var names = known.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var usedSecrets = preview.Services.SelectMany(s => s.Secrets).Select(r => r.Source).ToHashSet(StringComparer.Ordinal);
+        var usedConfigs = preview.Services.SelectMany(s => s.Configs).Select(r => r.Source).ToHashSet(StringComparer.Ordinal);
+        var sources = preview.Secrets.Where(s => usedSecrets.Contains(s.Key)).Select(s => (s.Environment, Secret: true))
+            .Concat(preview.Configs.Where(c => usedConfigs.Contains(c.Key)).Select(c => (c.Environment, Secret: false)));
+        foreach (var (name, secret) in sources)
+        {
+            if (name is { Length: > 0 } && names.Add(name))
+            {
+                yield return new VariableDefinition
+                {
+                    Name = name,
+                    Declared = false,
+                    Required = true,
+                    Type = secret ? VariableType.Secret : VariableType.String,
+                    Order = ++order,
+                };
+            }
+        }
+    }
 
     private static IEnumerable<VariableDefinition> Discover(List<VariableReference> references, IReadOnlyList<VariableDefinition> declared)
     {

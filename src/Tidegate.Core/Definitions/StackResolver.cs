@@ -81,6 +81,7 @@ internal static class StackResolver
         var project = ComposeParser.Parse(tree, ctx);
         ComposeValidator.Validate(project, ctx, template.File);
         project = EnvFileApplier.Apply(project, template.File, ctx, lookup, template.Files);
+        project = FileObjectResolver.Apply(project, template.File, ctx, lookup);
 
         var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         var masked = project;
@@ -93,6 +94,7 @@ internal static class StackResolver
             var maskedCtx = new ParseContext([], template.File);
             // env_files interpolate too, so they need the masking lookup as well or a secret inside one leaks.
             masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, maskedLookup, template.Files);
+            masked = FileObjectResolver.Apply(masked, template.File, maskedCtx, maskedLookup);
             tidegate = (maskedTree as YMap)?["x-tidegate"];
         }
 

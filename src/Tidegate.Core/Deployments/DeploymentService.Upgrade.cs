@@ -340,9 +340,11 @@ internal sealed partial class DeploymentService
         }
 
         var plan = DeploymentPlanner.Plan(new PlanInput(stack!.Project!, deployment.Name, running.Number, running.StackId, running.Version,
-            ExtraLabels: options.ExtraLabels));
+            ExtraLabels: options.ExtraLabels, FilesDirectory: options.FilesDirectory));
         try
         {
+            // The backup hook may mount the service's secrets and configs; their files normally exist since the deploy.
+            await MountedFiles.WriteAsync(plan.Files, j.Stopping);
             var outcome = await new HookRunner(docker, options, time).RunAsync(j, plan, backup, 3);
             await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, outcome.ToString(), CancellationToken.None);
             return outcome.Succeeded && hooks.Restore is { } restore ? new AutomaticRestore(restore, plan) : null;

@@ -91,7 +91,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         var revision = await store.Revisions.AddAsync(NewRevision(work, digests), CancellationToken.None);
         await j.StepAsync(RevisionStep, new RevisionMarker(revision.Number, previous), _ => Task.CompletedTask);
         var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision.Number, work.StackId, work.Version,
-            ExtraLabels: options.ExtraLabels, LoopbackPorts: work.LoopbackPorts));
+            ExtraLabels: options.ExtraLabels, LoopbackPorts: work.LoopbackPorts, FilesDirectory: options.FilesDirectory));
         var old = (await _containers.ListAsync(project, j.Stopping)).Where(c => ProjectContainers.RevisionOf(c) != revision.Number).ToList();
         if (work.SnapshotId is null)
         {

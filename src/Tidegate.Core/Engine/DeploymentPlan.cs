@@ -10,6 +10,9 @@ internal sealed record DeploymentPlan(
     string Project, int Revision, IReadOnlyList<PlannedNetwork> Networks, IReadOnlyList<PlannedVolume> Volumes,
     IReadOnlyList<PlannedService> Services)
 {
+    /// <summary>Secrets and configs the executor writes before it creates containers (those that are not host files).</summary>
+    public IReadOnlyList<PlannedFile> Files { get; init; } = [];
+
     public PlannedService Service(string name) => Services.First(s => s.Name == name);
 
     public IEnumerable<string> Images => Services.Select(s => s.Image).Distinct(StringComparer.Ordinal);
@@ -52,3 +55,11 @@ internal sealed record PlannedService(
 internal sealed record PlannedContainer(string Service, string Name, int Number, ContainerCreateRequest Create, IReadOnlyList<NetworkAttachment> ExtraNetworks);
 
 internal sealed record NetworkAttachment(string Network, IReadOnlyList<string> Aliases);
+
+/// <summary>A secret or config value (from <c>environment</c> or <c>content</c>) written to <see cref="Path"/> to be bind-mounted
+/// read-only. The path is named by a keyed digest of the content, so containers of an earlier revision keep their own file
+/// and an unchanged value keeps the service's config hash. Content is never logged, journaled or printed.</summary>
+internal sealed record PlannedFile(string Path, string Content, UnixFileMode Mode)
+{
+    public override string ToString() => $"{nameof(PlannedFile)} {{ Path = {Path} }}";
+}

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Tidegate.Core.Definitions.Compose;
 using Tidegate.Docker.Containers;
 using Tidegate.Docker.Networks;
@@ -15,11 +16,13 @@ namespace Tidegate.Core.Engine;
 /// what they create; operators can use them for their own tooling). The rollout strategies add: NameSuffix
 /// (appended to every container name, so a second color can run beside the first), Color (the tidegate.color
 /// label) and LoopbackPorts (service → container ports additionally published on 127.0.0.1 with a random host
-/// port, which is how the edge reaches them). Unset, the plan is exactly what it was without them.</summary>
+/// port, which is how the edge reaches them). Unset, the plan is exactly what it was without them. FilesDirectory is
+/// where secrets and configs that are not host files (environment, content) are written to be bind-mounted.</summary>
 internal sealed record PlanInput(
     ComposeProject Project, string DeploymentName, int Revision, string StackId, string Version,
     string? WorkingDir = null, string? ConfigFile = null, IReadOnlyDictionary<string, string>? ExtraLabels = null,
-    string? NameSuffix = null, string? Color = null, IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts = null);
+    string? NameSuffix = null, string? Color = null, IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts = null,
+    string? FilesDirectory = null);
 
 /// <summary>Turns a resolved Compose project into the networks, volumes and containers of one revision,
 /// named and labelled like Docker Compose v2.</summary>
@@ -27,7 +30,11 @@ internal static class DeploymentPlanner
 {
     public const string DefaultNetwork = "default";
 
-    private static readonly JsonSerializerOptions HashJson = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions HashJson = new()
+    {
+        WriteIndented = false,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitUnsetLaterFields } },
+    };
 
     public static DeploymentPlan Plan(PlanInput input)
     {
@@ -38,10 +45,11 @@ internal static class DeploymentPlanner
         var volumes = input.Project.Volumes.Select(v => PlanVolume(project, v, extra)).ToList();
         var networkNames = networks.ToDictionary(n => n.Key, n => n.Name, StringComparer.Ordinal);
         var volumeNames = volumes.ToDictionary(v => v.Key, v => v.Name, StringComparer.Ordinal);
+        var files = new MountedFiles(input);
         var services = input.Project.Services
-            .Select(s => PlanService(input, s, networkNames, volumeNames, extra))
+            .Select(s => PlanService(input, s, networkNames, volumeNames, files, extra))
             .ToList();
-        return new DeploymentPlan(project, input.Revision, networks, volumes, services);
+        return new DeploymentPlan(project, input.Revision, networks, volumes, services) { Files = files.Written };
     }
 
     public static string ContainerName(string project, string service, int number) => $"{project}-{service}-{number}";
@@ -107,14 +115,16 @@ internal static class DeploymentPlanner
 
     private static PlannedService PlanService(
         PlanInput input, ServiceDefinition s, IReadOnlyDictionary<string, string> networks, IReadOnlyDictionary<string, string> volumes,
-        IReadOnlyDictionary<string, string> extra)
+        MountedFiles files, IReadOnlyDictionary<string, string> extra)
     {
         var image = s.Image ?? throw new InvalidOperationException($"Service {s.Name} has no image; building images is not supported.");
         var replicas = s.ContainerName is not null ? 1 : Math.Max(s.Deploy?.Replicas ?? s.Scale ?? 1, 0);
-        var baseRequest = BaseRequest(input, s, image, volumes);
+        var (fileMounts, contentDigests) = files.Mounts(s);
+        var baseRequest = BaseRequest(input, s, image, volumes, fileMounts);
         // The hash covers everything that defines the container but not the revision, so an unchanged
-        // service keeps its hash across revisions (what compose uses to decide "up to date").
-        var hash = Hash(baseRequest, s.Networks, s.NetworkMode);
+        // service keeps its hash across revisions (what compose uses to decide "up to date"). Written files are
+        // named by their content already; host files are not, so their contents count separately.
+        var hash = Hash(baseRequest, s.Networks, s.NetworkMode, contentDigests);
         var containers = new List<PlannedContainer>();
         for (var number = 1; number <= replicas; number++)
         {
@@ -146,7 +156,8 @@ internal static class DeploymentPlanner
         return new PlannedService(s.Name, image, s.PullPolicy, s.DependsOn, hasHealthCheck, s.StopGracePeriod, hash, containers);
     }
 
-    private static ContainerCreateRequest BaseRequest(PlanInput input, ServiceDefinition s, string image, IReadOnlyDictionary<string, string> volumes)
+    private static ContainerCreateRequest BaseRequest(
+        PlanInput input, ServiceDefinition s, string image, IReadOnlyDictionary<string, string> volumes, IReadOnlyList<Mount> fileMounts)
     {
         var labels = new Dictionary<string, string>(s.Labels);
         if (s.Deploy is { } deploy)
@@ -217,7 +228,8 @@ internal static class DeploymentPlanner
         {
             PortBindings = bindings.Count > 0 ? bindings : null,
             RestartPolicy = Restart(s.Restart, s.Deploy?.RestartPolicy),
-            Mounts = [.. s.Volumes.Where(v => v.Type != VolumeType.Tmpfs || v.Target.Length > 0).Select(v => Mount(v, volumes))],
+            Mounts = [.. s.Volumes.Where(v => v.Type != VolumeType.Tmpfs || v.Target.Length > 0).Select(v => Mount(v, volumes)), .. fileMounts],
+            Devices = s.Devices.Count > 0 ? [.. s.Devices.Select(Device)] : null,
             CapAdd = NullIfEmpty(s.CapAdd),
             CapDrop = NullIfEmpty(s.CapDrop),
             Dns = NullIfEmpty(s.Dns),
@@ -255,6 +267,7 @@ internal static class DeploymentPlanner
             StopSignal = s.StopSignal,
             StopTimeout = s.StopGracePeriod is { } grace ? (int)Math.Ceiling(grace.TotalSeconds) : null,
             HostConfig = host,
+            Platform = s.Platform,
         };
     }
 
@@ -325,11 +338,40 @@ internal static class DeploymentPlanner
         };
     }
 
-    private static string Hash(ContainerCreateRequest request, IReadOnlyDictionary<string, ServiceNetwork?> networks, string? networkMode)
+    private static DeviceMapping Device(string entry)
+    {
+        // The validator rejected what does not parse; a leftover is passed on as the engine's own short form would read it.
+        var device = ValueParsers.ParseDevice(entry, out _) ?? new DeviceSpec(entry, entry, null);
+        return new DeviceMapping { PathOnHost = device.PathOnHost, PathInContainer = device.PathInContainer, CgroupPermissions = device.CgroupPermissions ?? "rwm" };
+    }
+
+    private static string Hash(
+        ContainerCreateRequest request, IReadOnlyDictionary<string, ServiceNetwork?> networks, string? networkMode, IReadOnlyList<string> contentDigests)
     {
         var joined = networks.Select(n => new { n.Key, Aliases = n.Value?.Aliases ?? [], n.Value?.Ipv4Address, n.Value?.Priority });
-        var json = JsonSerializer.Serialize(new { request, networks = joined, networkMode }, HashJson);
+        // Platform travels as a query parameter, so the request's JSON leaves it out: it is added here. Like the fields
+        // below, it only takes part when set, so a service that does not use it keeps the hash its containers carry.
+        object shape = request.Platform is null && contentDigests.Count == 0
+            ? new { request, networks = joined, networkMode }
+            : new { request, networks = joined, networkMode, platform = request.Platform, files = contentDigests };
+        var json = JsonSerializer.Serialize(shape, HashJson);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>Create fields the planner learned after config hashes were first written (devices) are left out of the hash
+    /// while unset: otherwise every running container's hash would go stale with the upgrade of Tidegate, and a rollout
+    /// would replace services that did not change.</summary>
+    private static void OmitUnsetLaterFields(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(HostConfig))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties.Where(p => p.Name == "Devices"))
+        {
+            property.ShouldSerialize = (_, value) => value is not null;
+        }
     }
 
     /// <summary>Compose v2's form, "db:service_healthy:false,migrate:service_completed_successfully:false",

@@ -32,6 +32,10 @@ internal sealed record EngineOptions
     /// <summary>Who holds locks taken by this process (one id per engine instance).</summary>
     public string Holder { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
+    /// <summary>Where secrets and configs from <c>environment</c> or <c>content</c> are written to be bind-mounted (one 0700
+    /// directory per deployment). The server sets {DataDirectory}/files.</summary>
+    public string FilesDirectory { get; init; } = Path.Combine("data", "files");
+
     /// <summary>Labels added to every container, network and volume the engine creates.</summary>
     public IReadOnlyDictionary<string, string> ExtraLabels { get; init; } = new Dictionary<string, string>();
 

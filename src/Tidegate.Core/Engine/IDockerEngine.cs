@@ -23,6 +23,11 @@ internal interface IDockerEngine : IDisposable
     /// <summary>Pulls an image; reports each layer status line. Throws <see cref="DockerApiException"/> on failure.</summary>
     Task PullAsync(string image, RegistryAuth? auth, Action<string>? progress, CancellationToken ct);
 
+    /// <summary>Pulls the image of a platform ("os[/arch[/variant]]", a service's <c>platform</c>); null: the engine's own.
+    /// Fakes that only know the engine's own platform need not implement it.</summary>
+    Task PullAsync(string image, string? platform, RegistryAuth? auth, Action<string>? progress, CancellationToken ct) =>
+        platform is null ? PullAsync(image, auth, progress, ct) : throw new NotSupportedException("This engine does not pull for other platforms.");
+
     /// <summary>All containers (running or not) carrying every given label (key=value).</summary>
     Task<IReadOnlyList<ContainerSummary>> ContainersAsync(IReadOnlyList<string> labels, CancellationToken ct);
 
@@ -82,9 +87,12 @@ internal sealed class DockerEngine(DockerClient client) : IDockerEngine
             Filters = new Dictionary<string, IReadOnlyList<string>> { ["type"] = ["container"], ["label"] = labels },
         }, ct);
 
-    public async Task PullAsync(string image, RegistryAuth? auth, Action<string>? progress, CancellationToken ct)
+    public Task PullAsync(string image, RegistryAuth? auth, Action<string>? progress, CancellationToken ct) =>
+        PullAsync(image, null, auth, progress, ct);
+
+    public async Task PullAsync(string image, string? platform, RegistryAuth? auth, Action<string>? progress, CancellationToken ct)
     {
-        await foreach (var e in client.ImagePullAsync(image, null, auth, ct))
+        await foreach (var e in client.ImagePullAsync(image, null, auth, platform, ct))
         {
             if (progress is not null && e.Status is { } status)
             {

@@ -72,6 +72,13 @@ internal sealed class LifecycleExecutor(IDockerEngine docker, EngineOptions opti
                 await j.StepAsync("remove-volume", new { name = v.Name }, ct => docker.VolumeRemoveAsync(v.Name, ct));
             }
         }
+
+        // Written secrets and configs go with their containers; they are values, not data a user keeps.
+        await j.StepAsync("remove-files", null, _ =>
+        {
+            MountedFiles.DeleteProject(options.FilesDirectory, project);
+            return Task.CompletedTask;
+        });
     }
 
     private async Task<IReadOnlyList<ContainerSummary>> CurrentAsync(string project, CancellationToken ct) =>

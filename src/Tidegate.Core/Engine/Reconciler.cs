@@ -155,7 +155,7 @@ internal sealed class Reconciler(
         }
 
         var plan = DeploymentPlanner.Plan(new PlanInput(resolved.Project!, deployment.Name, revision.Number, revision.StackId, revision.Version,
-            ExtraLabels: options.ExtraLabels));
+            ExtraLabels: options.ExtraLabels, FilesDirectory: options.FilesDirectory));
         var existing = (await new ProjectContainers(docker).OfRevisionAsync(deployment.Name, revision.Number, ct))
             .ToDictionary(ProjectContainers.NameOf, c => c.Id, StringComparer.Ordinal);
         var oneOffs = plan.Services.SelectMany(s => s.DependsOn)

@@ -26,18 +26,28 @@ internal static class RolloutSteps
         {
             var image = group.Key;
             var policy = group.Select(s => s.PullPolicy).FirstOrDefault(p => p is not null) ?? "missing";
+            var platform = group.Select(s => s.Platform).FirstOrDefault(p => !string.IsNullOrEmpty(p));
             var present = await docker.ImageInspectAsync(image, token);
-            var pull = policy is "always" || (force && policy is not "never") || (present is null && policy is not "never");
-            if (present is null && policy is "never")
+            // An image of another platform is as good as missing: the engine would refuse to create from it, after the
+            // running version was already stopped.
+            var usable = present is not null && IsFor(present, platform);
+            var pull = policy is "always" || (force && policy is not "never") || (!usable && policy is not "never");
+            if (!usable && policy is "never")
             {
-                throw new DeploymentFailedException($"Image {image} is not present and its pull_policy is never.");
+                throw new DeploymentFailedException(present is null
+                    ? $"Image {image} is not present and its pull_policy is never."
+                    : $"Image {image} is present for {PlatformOf(present)}, not for {platform}, and its pull_policy is never.");
             }
 
             if (pull)
             {
-                await j.StepAsync("pull", new { image }, _ => PullAsync(store, docker, image, token));
+                await j.StepAsync("pull", platform is null ? (object)new { image } : new { image, platform }, _ => PullAsync(store, docker, image, platform, token));
                 present = await docker.ImageInspectAsync(image, j.Stopping)
                           ?? throw new DeploymentFailedException($"Image {image} is still missing after the pull.");
+                if (!IsFor(present, platform))
+                {
+                    throw new DeploymentFailedException($"Image {image} was pulled for {PlatformOf(present)}, not for {platform}.");
+                }
             }
 
             digests[image] = DeployExecutor.Digest(image, present!);
@@ -48,21 +58,47 @@ internal static class RolloutSteps
         return digests;
     }
 
-    private static async Task PullAsync(TidegateStore store, IDockerEngine docker, string image, CancellationToken ct)
+    /// <summary>Whether an image suits a service's <c>platform</c> ("os[/arch[/variant]]"; the variant is not compared, the
+    /// inspect answer of API 1.41 does not carry it). No platform: any image.</summary>
+    internal static bool IsFor(Docker.Images.ImageInspectResponse image, string? platform)
+    {
+        if (string.IsNullOrEmpty(platform))
+        {
+            return true;
+        }
+
+        var parts = platform.Split('/');
+        return string.Equals(parts[0], image.Os, StringComparison.OrdinalIgnoreCase)
+               && (parts.Length < 2 || string.Equals(Architecture(parts[1]), Architecture(image.Architecture ?? string.Empty), StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string ForPlatform(string? platform) => platform is null ? string.Empty : " for " + platform;
+
+    private static string PlatformOf(Docker.Images.ImageInspectResponse image) => $"{image.Os}/{image.Architecture}";
+
+    private static string Architecture(string arch) => arch.ToLowerInvariant() switch
+    {
+        "x86_64" or "x86-64" => "amd64",
+        "aarch64" => "arm64",
+        "i386" or "i686" => "386",
+        var other => other,
+    };
+
+    private static async Task PullAsync(TidegateStore store, IDockerEngine docker, string image, string? platform, CancellationToken ct)
     {
         var credential = await store.RegistryCredentials.GetForPullAsync(DeployExecutor.RegistryHost(image), ct);
         var auth = credential is null ? null : new RegistryAuth(credential.Username, credential.Password, credential.Host);
         try
         {
-            await docker.PullAsync(image, auth, null, ct);
+            await (platform is null ? docker.PullAsync(image, auth, null, ct) : docker.PullAsync(image, platform, auth, null, ct));
         }
         catch (DockerApiException ex)
         {
-            throw new DeploymentFailedException($"Pull of {image} failed: {ex.DaemonMessage}");
+            throw new DeploymentFailedException($"Pull of {image}{ForPlatform(platform)} failed: {ex.DaemonMessage}");
         }
         catch (DockerUnreachableException ex)
         {
-            throw new DeploymentFailedException($"Pull of {image} failed: {ex.Message}");
+            throw new DeploymentFailedException($"Pull of {image}{ForPlatform(platform)} failed: {ex.Message}");
         }
     }
 
@@ -87,6 +123,12 @@ internal static class RolloutSteps
 
     public static async Task PrepareAsync(IDockerEngine docker, OperationJournal j, DeploymentPlan plan)
     {
+        if (plan.Files.Count > 0)
+        {
+            // The journal names the files, never their content.
+            await j.StepAsync("write-files", new { files = plan.Files.Select(f => f.Path).ToList() }, ct => MountedFiles.WriteAsync(plan.Files, ct));
+        }
+
         foreach (var n in plan.Networks)
         {
             if (await docker.NetworkInspectAsync(n.Name, j.Stopping) is not null)

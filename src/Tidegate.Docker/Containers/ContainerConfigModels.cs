@@ -34,6 +34,10 @@ public sealed record ContainerCreateRequest : ContainerConfig
 {
     [JsonPropertyName("HostConfig")] public HostConfig? HostConfig { get; init; }
     [JsonPropertyName("NetworkingConfig")] public NetworkingConfig? NetworkingConfig { get; init; }
+
+    /// <summary>"os[/arch[/variant]]": not part of the body but the <c>platform</c> query parameter of
+    /// POST /containers/create (API 1.41), kept here so every caller that creates from a request passes it on.</summary>
+    [JsonIgnore] public string? Platform { get; init; }
 }
 
 public sealed record ContainerCreateResponse
@@ -93,6 +97,17 @@ public sealed record HostConfig
     [JsonPropertyName("PidsLimit")] public long? PidsLimit { get; init; }
     [JsonPropertyName("Ulimits")] public IReadOnlyList<ResourceUlimit>? Ulimits { get; init; }
     [JsonPropertyName("DnsSearch")] public IReadOnlyList<string>? DnsSearch { get; init; }
+    [JsonPropertyName("Devices")] public IReadOnlyList<DeviceMapping>? Devices { get; init; }
+}
+
+/// <summary>A host device made available in the container.</summary>
+public sealed record DeviceMapping
+{
+    [JsonPropertyName("PathOnHost")] public required string PathOnHost { get; init; }
+    [JsonPropertyName("PathInContainer")] public required string PathInContainer { get; init; }
+
+    /// <summary>Any of "r", "w", "m" (read, write, mknod); the engine's default is "rwm".</summary>
+    [JsonPropertyName("CgroupPermissions")] public string? CgroupPermissions { get; init; }
 }
 
 public sealed record ResourceUlimit

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Tidegate.Core.Deployments;
 using Tidegate.Core.Engine;
 using Tidegate.Core.Environments;
@@ -16,7 +17,7 @@ internal static class EngineHosting
 {
     public static IServiceCollection AddTidegateEngine(this IServiceCollection services)
     {
-        services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<ServerOptions>>().Value));
         services.AddSingleton<IDockerEngineFactory, DockerEngineFactory>();
         services.AddSingleton<IOperationProgressSink, PublishingProgressSink>();
         services.AddSingleton<DeploymentService>();
@@ -35,8 +36,8 @@ internal static class EngineHosting
             : Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : null;
 
     /// <summary>The <c>Engine</c> section: <c>HealthTimeout</c>, <c>LockLease</c> (TimeSpans) and <c>Labels</c> (added to
-    /// every resource the engine creates; tests use it to own what they deploy).</summary>
-    private static EngineOptions ReadOptions(IConfiguration configuration)
+    /// every resource the engine creates; tests use it to own what they deploy). Written secrets and configs go to {DataDirectory}/files.</summary>
+    private static EngineOptions ReadOptions(IConfiguration configuration, ServerOptions server)
     {
         var section = configuration.GetSection("Engine");
         var defaults = new EngineOptions();
@@ -46,6 +47,7 @@ internal static class EngineHosting
             LockLease = TimeSpanOr(section["LockLease"], defaults.LockLease),
             KillAtStep = section["KillAtStep"] is { Length: > 0 } killAt ? killAt : null,
             ExtraLabels = section.GetSection("Labels").GetChildren().Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),
+            FilesDirectory = Path.Combine(Path.GetFullPath(server.DataDirectory), "files"),
         };
     }
 

@@ -26,7 +26,9 @@ public sealed class RenderStabilityTests
         var options = new RenderOptions { RevealSecrets = true };
         var first = resolved.Render(options);
 
-        var again = StackResolver.Resolve(StackLoader.LoadText(first, "rendered.yaml"), VariableValues.FromDeployment(Values));
+        // Relative paths in a render (secret files) start at the stack's directory, so the render is read from there.
+        var beside = Path.Combine(Path.GetDirectoryName(TestFiles.Stack(stack))!, "rendered.yaml");
+        var again = StackResolver.Resolve(StackLoader.LoadText(first, beside), VariableValues.FromDeployment(Values));
         Assert.False(again.HasErrors, string.Join("\n", again.Diagnostics) + "\n" + first);
         Assert.Equal(first, again.Render(options));
     }

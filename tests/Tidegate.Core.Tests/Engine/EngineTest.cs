@@ -40,13 +40,23 @@ public abstract class EngineTest : IAsyncLifetime, IClassFixture<DockerDaemonFix
 
     internal EngineOptions Options { get; set; } = null!;
 
+    /// <summary>Where the engine writes secrets and configs from environment or content sources (inside the test's directory).</summary>
+    protected string FilesDirectory => Path.Combine(_directory, "files");
+
+    /// <summary>A directory of the test's own for stack files and what they refer to.</summary>
+    protected string StackDirectory => Path.Combine(_directory, "stack");
+
     public virtual async Task InitializeAsync()
     {
         await TestImages.EnsureBuiltAsync(Ct);
         Directory.CreateDirectory(_directory);
         Store = await TidegateStore.OpenAsync(new StoreOptions(_directory), SecretProtector.Load(_directory, _ => null), TimeProvider.System, Ct);
         Environment = await new EnvironmentService(Store, new DockerEngineFactory(), TimeProvider.System).EnsureDefaultAsync(Ct);
-        Options = new EngineOptions { ExtraLabels = Resources.Labels, HealthTimeout = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromMilliseconds(100) };
+        Options = new EngineOptions
+        {
+            ExtraLabels = Resources.Labels, HealthTimeout = TimeSpan.FromSeconds(30), PollInterval = TimeSpan.FromMilliseconds(100),
+            FilesDirectory = FilesDirectory,
+        };
         Service = NewService();
     }
 

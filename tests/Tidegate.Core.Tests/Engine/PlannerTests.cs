@@ -207,4 +207,14 @@ public sealed class PlannerTests
         Assert.Equal("container:p-a-1", b.HostConfig!.NetworkMode);
         Assert.Null(b.NetworkingConfig);
     }
+
+    // Written by the planner before it knew devices, platform, secrets and configs: a service that uses none of them
+    // must keep its hash, or the first rollout after an upgrade of Tidegate would replace every service.
+    [Theory]
+    [InlineData("db", "3bbf6c0cd5b551a4f197bdab7749cc1be40d8f4eb14839a39d59faa93309a7eb")]
+    [InlineData("migrate", "c70ee4cf6f83948b5ef57d91280a2150d127a8a3fbfcbe3e65f93053c43cc817")]
+    [InlineData("named", "701ea61e4dcfed7103c24936f0b51fa1323b23ac6ba7589771164349c8e64412")]
+    [InlineData("web", "0a73ec2c80accb2a1fde52a6a7d146265ee9f4b2fa975148515aa0b8dfc68550")]
+    public void ConfigHash_OfAServiceWithoutTheLaterFields_IsWhatEarlierVersionsWrote(string service, string hash) =>
+        Assert.Equal(hash, PlanOf().Service(service).ConfigHash);
 }

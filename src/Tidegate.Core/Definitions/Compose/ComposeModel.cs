@@ -190,4 +190,13 @@ internal sealed record FileObjectDefinition
     public string? Content { get; init; }
     public bool? External { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The absolute path of <see cref="File"/> on this host, set when the stack is resolved; never rendered (the
+    /// definition keeps the path as written).</summary>
+    public string? HostPath { get; init; }
+
+    /// <summary>The value of the <see cref="Environment"/> variable, read when the stack is resolved; never rendered.</summary>
+    public string? EnvironmentValue { get; init; }
+
+    public override string ToString() => $"{nameof(FileObjectDefinition)} {{ Key = {Key} }}";
 }

@@ -206,6 +206,8 @@ internal static class ComposeParser
         foreach (var e in ctx.Map(v, p)?.Entries ?? [])
         {
             var ep = Join(p, e.Key.Value);
+            // Checks at resolve time (a missing file, a variable without a value) point at the value.
+            ctx.Remember(ep, e.Value);
             switch (e.Key.Value)
             {
                 case "name": n = n with { Name = ctx.Str(e.Value, ep) }; break;

@@ -11,8 +11,8 @@ internal static class ComposeValidator
         var services = project.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var networks = project.Networks.Select(n => n.Key).Append("default").ToHashSet(StringComparer.Ordinal);
         var volumes = project.Volumes.Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
-        var secrets = project.Secrets.Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
-        var configs = project.Configs.Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
+        var secrets = project.Secrets.ToDictionary(n => n.Key, StringComparer.Ordinal);
+        var configs = project.Configs.ToDictionary(n => n.Key, StringComparer.Ordinal);
         var containerNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var hostPorts = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -67,6 +67,7 @@ internal static class ComposeValidator
 
             CheckReferences(ctx, file, path + ".secrets", s.Secrets, secrets, "secret", "secrets");
             CheckReferences(ctx, file, path + ".configs", s.Configs, configs, "config", "configs");
+            CheckFileTargets(ctx, file, s);
 
             CheckHostPorts(ctx, file, s, hostPorts);
 
@@ -88,6 +89,7 @@ internal static class ComposeValidator
             }
         }
 
+        CheckFileObjects(ctx, file, project);
         FindCycles(project, ctx, file);
     }
 
@@ -116,16 +118,86 @@ internal static class ComposeValidator
         }
     }
 
-    private static void CheckReferences(ParseContext ctx, string file, string path, IReadOnlyList<ServiceFileReference> refs, HashSet<string> defined, string what, string section)
+    // Without swarm a secret or config is a read-only bind-mounted file: external ones (swarm objects) cannot be
+    // had, and uid/gid (and mode, for a host file) cannot be applied to a bind mount, as docker compose also says.
+    private static void CheckReferences(
+        ParseContext ctx, string file, string path, IReadOnlyList<ServiceFileReference> refs, Dictionary<string, FileObjectDefinition> defined, string what, string section)
     {
         for (var i = 0; i < refs.Count; i++)
         {
-            if (!defined.Contains(refs[i].Source))
+            var r = refs[i];
+            var at = $"{path}[{i}]";
+            if (!defined.TryGetValue(r.Source, out var d))
             {
-                Error(ctx, file, $"{path}[{i}]", $"{what} '{refs[i].Source}' is used but not defined in the top-level {section}");
+                Error(ctx, file, at, $"{what} '{r.Source}' is used but not defined in the top-level {section}");
+                continue;
+            }
+
+            if (d.External == true)
+            {
+                Error(ctx, file, at, $"{what} '{r.Source}' is external, which needs swarm mode; Tidegate deploys to a Docker engine without swarm, so give it a 'file' or 'environment'{(section == "configs" ? " or 'content'" : "")}");
+            }
+
+            if (r.Uid is not null || r.Gid is not null)
+            {
+                Warning(ctx, file, at, $"'uid' and 'gid' are ignored: without swarm the {what} is a bind-mounted file owned by its owner on the host");
+            }
+
+            if (r.Mode is not null && d.File is not null)
+            {
+                Warning(ctx, file, at, $"'mode' is ignored: {what} '{r.Source}' is the bind-mounted host file '{d.File}', which keeps its own mode");
             }
         }
     }
+
+    private static void CheckFileObjects(ParseContext ctx, string file, ComposeProject project)
+    {
+        foreach (var secret in project.Secrets.Where(s => s.Content is not null))
+        {
+            Error(ctx, file, $"secrets.{secret.Key}.content", "expected 'file' or 'environment' for a secret; 'content' is only for configs");
+        }
+
+        foreach (var d in project.Secrets.Select(s => (Definition: s, Section: "secrets")).Concat(project.Configs.Select(c => (Definition: c, Section: "configs"))))
+        {
+            var sources = new[] { d.Definition.File is null ? null : "file", d.Definition.Environment is null ? null : "environment", d.Definition.Content is null ? null : "content" }
+                .OfType<string>().ToList();
+            if (sources.Count > 1)
+            {
+                Error(ctx, file, $"{d.Section}.{d.Definition.Key}", $"expected one source, got {string.Join(" and ", sources.Select(x => $"'{x}'"))}");
+            }
+        }
+    }
+
+    /// <summary>Two secrets or configs mounted at the same path of one container would hide each other.</summary>
+    private static void CheckFileTargets(ParseContext ctx, string file, ServiceDefinition s)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var refs = s.Secrets.Select((r, i) => (Target: SecretTarget(r), Path: $"services.{s.Name}.secrets[{i}]", Name: $"secret '{r.Source}'"))
+            .Concat(s.Configs.Select((r, i) => (Target: ConfigTarget(r), Path: $"services.{s.Name}.configs[{i}]", Name: $"config '{r.Source}'")));
+        foreach (var (target, path, name) in refs)
+        {
+            if (!target.StartsWith('/') || target.Split('/').Contains(".."))
+            {
+                Error(ctx, file, path, $"expected an absolute target path without '..', got '{target}'");
+            }
+            else if (seen.TryGetValue(target, out var other))
+            {
+                Error(ctx, file, path, $"{name} is mounted at {target}, where {other} is already mounted");
+            }
+            else
+            {
+                seen[target] = name;
+            }
+        }
+    }
+
+    /// <summary>Where a service's secret appears: /run/secrets/&lt;target or source&gt;, or the target when it is absolute.</summary>
+    public static string SecretTarget(ServiceFileReference r) =>
+        r.Target is { Length: > 0 } t ? t.StartsWith('/') ? t : "/run/secrets/" + t : "/run/secrets/" + r.Source;
+
+    /// <summary>Where a service's config appears: its target, or /&lt;source&gt; (a relative target is taken from the root, as compose does).</summary>
+    public static string ConfigTarget(ServiceFileReference r) =>
+        r.Target is { Length: > 0 } t ? t.StartsWith('/') ? t : "/" + t : "/" + r.Source;
 
     private static void FindCycles(ComposeProject project, ParseContext ctx, string file)
     {
@@ -172,9 +244,9 @@ internal static class ComposeValidator
         }
     }
 
-    private static void Error(ParseContext ctx, string file, string path, string message) => Add(ctx, file, path, message, DiagnosticSeverity.Error);
+    internal static void Error(ParseContext ctx, string file, string path, string message) => Add(ctx, file, path, message, DiagnosticSeverity.Error);
 
-    private static void Warning(ParseContext ctx, string file, string path, string message) => Add(ctx, file, path, message, DiagnosticSeverity.Warning);
+    internal static void Warning(ParseContext ctx, string file, string path, string message) => Add(ctx, file, path, message, DiagnosticSeverity.Warning);
 
     private static void Add(ParseContext ctx, string file, string path, string message, DiagnosticSeverity severity)
     {

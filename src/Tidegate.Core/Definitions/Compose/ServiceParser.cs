@@ -63,7 +63,7 @@ internal static partial class ServiceParser
                 case "cap_add": s = s with { CapAdd = ctx.Strings(v, p) }; break;
                 case "cap_drop": s = s with { CapDrop = ctx.Strings(v, p) }; break;
                 case "security_opt": s = s with { SecurityOpt = ctx.Strings(v, p) }; break;
-                case "devices": s = s with { Devices = ctx.Strings(v, p) }; break;
+                case "devices": s = s with { Devices = ParseDevices(v, p, ctx) }; break;
                 case "privileged": s = s with { Privileged = ctx.Bool(v, p) }; break;
                 case "init": s = s with { Init = ctx.Bool(v, p) }; break;
                 case "read_only": s = s with { ReadOnly = ctx.Bool(v, p) }; break;
@@ -85,7 +85,7 @@ internal static partial class ServiceParser
                 case "configs": s = s with { Configs = ParseFileReferences(v, p, ctx) }; break;
                 case "profiles": s = s with { Profiles = ctx.Strings(v, p) }; break;
                 case "pull_policy": s = s with { PullPolicy = ParseEnum(v, p, ctx, "always", "never", "missing", "build", "if_not_present", "daily", "weekly") }; break;
-                case "platform": s = s with { Platform = ctx.Str(v, p) }; break;
+                case "platform": s = s with { Platform = ParsePlatform(v, p, ctx) }; break;
                 case "scale": s = s with { Scale = ctx.Int(v, p, 0) }; break;
                 default:
                     if (key.StartsWith("x-", StringComparison.Ordinal))
@@ -102,6 +102,34 @@ internal static partial class ServiceParser
         }
 
         return s;
+    }
+
+    private static List<string> ParseDevices(YNode v, string p, ParseContext ctx)
+    {
+        var devices = ctx.Strings(v, p);
+        if (v is YSeq seq)
+        {
+            for (var i = 0; i < seq.Items.Count; i++)
+            {
+                if (seq.Items[i] is YScalar { IsNull: false } item && ValueParsers.ParseDevice(item.Value, out var error) is null)
+                {
+                    ctx.Error(item, Index(p, i), error!);
+                }
+            }
+        }
+
+        return devices;
+    }
+
+    private static string? ParsePlatform(YNode v, string p, ParseContext ctx)
+    {
+        var value = ctx.Str(v, p);
+        if (value is not null && !ValueParsers.IsPlatform(value))
+        {
+            ctx.Error(v, p, $"expected a platform os[/arch[/variant]] such as linux/amd64 or linux/arm64/v8, got '{value}'");
+        }
+
+        return value;
     }
 
     private static string? ParseEnum(YNode v, string p, ParseContext ctx, params string[] allowed)

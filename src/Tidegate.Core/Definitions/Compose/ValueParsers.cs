@@ -424,9 +424,64 @@ internal static partial class ValueParsers
         return words;
     }
 
+    /// <summary>A <c>devices</c> entry, "HOST_PATH[:CONTAINER_PATH[:CGROUP_PERMISSIONS]]" (the container path defaults to
+    /// the host path, the permissions to the engine's "rwm"). CDI names ("vendor.com/class=name") need a newer engine
+    /// API than the v1.41 Tidegate speaks, so they are reported rather than passed on.</summary>
+    public static DeviceSpec? ParseDevice(string text, out string? error)
+    {
+        error = null;
+        if (!text.StartsWith('/') && text.Contains('=', StringComparison.Ordinal))
+        {
+            error = $"expected HOST_PATH:CONTAINER_PATH[:PERMISSIONS], got the CDI device name '{text}' (CDI devices need Docker Engine API 1.45; Tidegate speaks 1.41)";
+            return null;
+        }
+
+        var parts = text.Split(':');
+        if (parts.Length > 3 || parts.Any(p => p.Length == 0))
+        {
+            error = $"expected HOST_PATH:CONTAINER_PATH[:PERMISSIONS], got '{text}'";
+            return null;
+        }
+
+        var host = parts[0];
+        var container = parts.Length > 1 ? parts[1] : host;
+        var permissions = parts.Length > 2 ? parts[2] : null;
+        if (parts.Length == 2 && IsCgroupPermissions(parts[1]) && !parts[1].StartsWith('/'))
+        {
+            // "/dev/fuse:rwm": the container path is the host path.
+            container = host;
+            permissions = parts[1];
+        }
+
+        if (!host.StartsWith('/') || !container.StartsWith('/'))
+        {
+            error = $"expected absolute device paths (HOST_PATH:CONTAINER_PATH[:PERMISSIONS]), got '{text}'";
+            return null;
+        }
+
+        if (permissions is not null && !IsCgroupPermissions(permissions))
+        {
+            error = $"expected device permissions made of r, w and m (such as rwm), got '{permissions}' in '{text}'";
+            return null;
+        }
+
+        return new DeviceSpec(host, container, permissions);
+    }
+
+    /// <summary>A <c>platform</c>: "os[/arch[/variant]]" in the OCI image index's lower-case names (linux, linux/amd64, linux/arm64/v8).</summary>
+    public static bool IsPlatform(string text) => Platform().IsMatch(text);
+
+    private static bool IsCgroupPermissions(string text) => text.Length is > 0 and <= 3 && text.All(c => c is 'r' or 'w' or 'm') && text.Distinct().Count() == text.Length;
+
+    [GeneratedRegex(@"^[a-z0-9_.-]+(/[a-z0-9_.-]+(/[a-z0-9_.-]+)?)?$")]
+    private static partial Regex Platform();
+
     [GeneratedRegex(@"(\d+(?:\.\d+)?|\.\d+)(h|ms|m|s|us|µs|ns)")]
     private static partial Regex DurationPart();
 
     [GeneratedRegex(@"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")]
     private static partial Regex ByteSize();
 }
+
+/// <summary>One parsed <c>devices</c> entry; a null permission leaves the engine's default (rwm).</summary>
+internal sealed record DeviceSpec(string PathOnHost, string PathInContainer, string? CgroupPermissions);
