@@ -1,0 +1,389 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Tidegate.TestKit;
+
+/// <summary>
+/// A second dockerd that one test owns and may restart, so the shared engine at /var/run/docker.sock is never
+/// restarted. Everything lives in a temp directory: its unix socket, --data-root, --exec-root (where dockerd starts
+/// its own containerd, apart from the shared one's /run/docker/containerd) and --pidfile. It gets no bridge and
+/// leaves iptables and ip_forward alone, so containers on it must use <c>network_mode: none</c>. Its log goes to
+/// <see cref="LogPath"/>; failures quote the tail. Dispose removes its containers, stops it (and its containerd),
+/// unmounts what it left mounted and deletes the directory.
+/// </summary>
+public sealed class PrivateDockerDaemon : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly object _logGate = new();
+    private readonly StreamWriter _log;
+    private Process? _process;
+    private bool _logClosed;
+
+    private PrivateDockerDaemon(string directory, bool liveRestore)
+    {
+        Directory = directory;
+        LiveRestore = liveRestore;
+        System.IO.Directory.CreateDirectory(DataRoot);
+        System.IO.Directory.CreateDirectory(ExecRoot);
+        _log = new StreamWriter(LogPath, append: true, Encoding.UTF8) { AutoFlush = true };
+    }
+
+    /// <summary>The temp directory holding everything of this daemon.</summary>
+    public string Directory { get; }
+
+    public bool LiveRestore { get; }
+
+    public string SocketPath => Path.Combine(Directory, "docker.sock");
+
+    /// <summary>"unix:///tmp/…/docker.sock", the form environments and DOCKER_HOST take.</summary>
+    public string Endpoint => "unix://" + SocketPath;
+
+    public string LogPath => Path.Combine(Directory, "dockerd.log");
+
+    /// <summary>The dockerd process id while it runs.</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
+    private string DataRoot => Path.Combine(Directory, "data");
+
+    private string ExecRoot => Path.Combine(Directory, "exec");
+
+    private string PidFile => Path.Combine(Directory, "docker.pid");
+
+    /// <summary>Starts the daemon (with <c>--live-restore</c> when asked), waits for /_ping and loads
+    /// <paramref name="images"/> from the shared engine into it.</summary>
+    public static async Task<PrivateDockerDaemon> StartAsync(bool liveRestore, IReadOnlyList<string> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        // Short: the socket path (and containerd's below the exec root) must fit a sockaddr_un.
+        var daemon = new PrivateDockerDaemon(System.IO.Directory.CreateTempSubdirectory("tgdd-").FullName, liveRestore);
+        try
+        {
+            await daemon.StartProcessAsync(cancellationToken);
+            if (images.Count > 0)
+            {
+                await daemon.LoadImagesAsync(images, cancellationToken);
+            }
+
+            return daemon;
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Copies images from the shared engine: <c>docker save … | docker -H &lt;this&gt; load</c>.</summary>
+    public async Task LoadImagesAsync(IReadOnlyList<string> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var result = await ProcessRunner.RunAsync(
+            "bash",
+            ["-c", "set -euo pipefail; host=$1; shift; docker save \"$@\" | docker -H \"$host\" load -q", "load-images", Endpoint, .. images],
+            cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw Failure($"loading {string.Join(' ', images)} into the private daemon failed ({result.Stderr.Trim()})");
+        }
+    }
+
+    /// <summary>The docker CLI against this daemon; throws with the daemon's log tail when it fails.</summary>
+    public async Task<string> DockerAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var result = await ProcessRunner.RunAsync("docker", ["-H", Endpoint, .. arguments], cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw Failure($"docker {string.Join(' ', arguments)} exited with {result.ExitCode}: {result.Stderr.Trim()}");
+        }
+
+        return result.Stdout;
+    }
+
+    /// <summary>SIGTERM, wait for the exit, start again on the same directories and wait for /_ping. Without
+    /// live-restore dockerd stops the containers on the way down and restarts those with a restart policy.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await StopAsync(cancellationToken);
+        await StartProcessAsync(cancellationToken);
+    }
+
+    /// <summary>SIGTERM and wait for the exit (SIGKILL after 30 s). With live-restore the containers keep running.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_process is not { } process)
+        {
+            return;
+        }
+
+        _process = null;
+        try
+        {
+            if (!process.HasExited)
+            {
+                await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(StopTimeout);
+                try
+                {
+                    await process.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    process.Kill();
+                    await process.WaitForExitAsync(CancellationToken.None);
+                    throw Failure($"dockerd (pid {process.Id}) did not stop within {StopTimeout.TotalSeconds:0}s of SIGTERM and was killed");
+                }
+            }
+
+            // The stream handlers may still be writing the last lines.
+            process.WaitForExit();
+            Append($"--- tidegate test: dockerd exited with {process.ExitCode} ---");
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+
+    /// <summary>The last lines of the daemon's log (without gRPC connection chatter), for failure messages.</summary>
+    public string LogTail(int lines = 40)
+    {
+        string[] all;
+        lock (_logGate)
+        {
+            using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return string.Join('\n', all.Where(l => !l.Contains("module=grpc", StringComparison.Ordinal)).TakeLast(lines));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var ct = timeout.Token;
+        var errors = new List<string>();
+        if (ProcessId is not null)
+        {
+            // With live-restore the containers would outlive the daemon; remove them while it still answers.
+            var ids = await ProcessRunner.RunAsync("docker", ["-H", Endpoint, "ps", "-aq"], ct);
+            var containers = ids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (containers.Length > 0)
+            {
+                await ProcessRunner.RunAsync("docker", ["-H", Endpoint, "rm", "-f", "-v", .. containers], ct);
+            }
+        }
+
+        try
+        {
+            await StopAsync(ct);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+        {
+            errors.Add(ex.Message);
+        }
+
+        await KillLeftoversAsync(errors, ct);
+        await UnmountAsync(ct);
+        lock (_logGate)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"could not delete {Directory}: {ex.Message}");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("cleaning up the private dockerd failed: " + string.Join("; ", errors));
+        }
+    }
+
+    private async Task StartProcessAsync(CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dockerd")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     "--host=" + Endpoint, "--data-root=" + DataRoot, "--exec-root=" + ExecRoot, "--pidfile=" + PidFile,
+                     "--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
+                 })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        if (LiveRestore)
+        {
+            info.ArgumentList.Add("--live-restore");
+        }
+
+        // The shared engine's DOCKER_HOST must not leak into anything dockerd runs.
+        info.Environment.Remove("DOCKER_HOST");
+        Append($"--- tidegate test: starting dockerd {string.Join(' ', info.ArgumentList)} ---");
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dockerd (install Debian's docker.io).");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        await WaitForPingAsync(process, cancellationToken);
+    }
+
+    private async Task WaitForPingAsync(Process process, CancellationToken cancellationToken)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+        const string Exited = "exited";
+        string answer;
+        try
+        {
+            answer = await Wait.UntilAsync(
+                async ct =>
+                {
+                    if (process.HasExited)
+                    {
+                        return Exited;
+                    }
+
+                    using var response = await http.GetAsync(new Uri("http://docker/_ping"), ct);
+                    return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(ct) : response.StatusCode.ToString();
+                },
+                text => text is "OK" or Exited,
+                $"the private dockerd to answer /_ping on {SocketPath}",
+                StartTimeout,
+                cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            throw Failure(ex.Message);
+        }
+
+        if (answer == Exited)
+        {
+            process.WaitForExit();
+            throw Failure($"dockerd exited with {process.ExitCode} before answering /_ping");
+        }
+    }
+
+    /// <summary>Containers runc still runs for this daemon (dockerd crashed or would not stop), then any process
+    /// still naming the directory (containerd, shims): killed by pid.</summary>
+    private async Task KillLeftoversAsync(List<string> errors, CancellationToken ct)
+    {
+        var runcRoot = Path.Combine(ExecRoot, "runtime-runc", "moby");
+        if (System.IO.Directory.Exists(runcRoot))
+        {
+            var listed = await ProcessRunner.RunAsync("runc", ["--root", runcRoot, "list", "-q"], ct);
+            foreach (var id in listed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                await ProcessRunner.RunAsync("runc", ["--root", runcRoot, "kill", id, "KILL"], ct);
+                await ProcessRunner.RunAsync("runc", ["--root", runcRoot, "delete", "--force", id], ct);
+            }
+        }
+
+        foreach (var pid in ProcessesNaming(Directory))
+        {
+            try
+            {
+                using var leftover = Process.GetProcessById(pid);
+                leftover.Kill();
+                errors.Add($"process {pid} ({leftover.ProcessName}) outlived the private dockerd and was killed");
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone in the meantime.
+            }
+        }
+    }
+
+    private static List<int> ProcessesNaming(string directory)
+    {
+        var found = new List<int>();
+        foreach (var entry in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(entry, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(directory + "/", StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>dockerd bind-mounts its data root and leaves overlay and netns mounts when it does not stop cleanly;
+    /// lazily unmount everything below the directory, deepest first, so the delete does not walk into them.</summary>
+    private async Task UnmountAsync(CancellationToken ct)
+    {
+        var mounts = File.ReadAllLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal))
+            .Where(point => point.StartsWith(Directory + "/", StringComparison.Ordinal))
+            .Distinct()
+            .OrderByDescending(point => point.Length);
+        foreach (var point in mounts)
+        {
+            await ProcessRunner.RunAsync("umount", ["-l", point], ct);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_logGate)
+        {
+            if (!_logClosed)
+            {
+                _log.WriteLine(line);
+            }
+        }
+    }
+
+    private InvalidOperationException Failure(string message) =>
+        new($"{message}\n--- last lines of {LogPath} ---\n{LogTail()}");
+}
