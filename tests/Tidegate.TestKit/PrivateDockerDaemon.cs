@@ -150,7 +150,7 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
         }
     }
 
-    /// <summary>The last lines of the daemon's log (without gRPC connection chatter), for failure messages.</summary>
+    /// <summary>The last lines of the daemon's log (without gRPC and containerd plugin chatter), for failure messages.</summary>
     public string LogTail(int lines = 40)
     {
         string[] all;
@@ -160,7 +160,7 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
             all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }
 
-        return string.Join('\n', all.Where(l => !l.Contains("module=grpc", StringComparison.Ordinal)).TakeLast(lines));
+        return string.Join('\n', all.Where(l => !l.Contains("module=grpc", StringComparison.Ordinal) && !l.Contains("msg=\"loading plugin", StringComparison.Ordinal)).TakeLast(lines));
     }
 
     public async ValueTask DisposeAsync()
