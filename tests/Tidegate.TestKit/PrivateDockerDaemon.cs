@@ -8,8 +8,10 @@ namespace Tidegate.TestKit;
 /// <summary>
 /// A second dockerd that one test owns and may restart, so the shared engine at /var/run/docker.sock is never
 /// restarted. Everything lives in a temp directory: its unix socket, --data-root, --exec-root (where dockerd starts
-/// its own containerd, apart from the shared one's /run/docker/containerd) and --pidfile. It gets no bridge and
-/// leaves iptables and ip_forward alone, so containers on it must use <c>network_mode: none</c>. Its log goes to
+/// its own containerd, apart from the shared one's /run/docker/containerd) and --pidfile. It runs in a network namespace
+/// of its own (<c>unshare --net</c>) with no bridge and leaves iptables and ip_forward alone, so containers on it must use
+/// <c>network_mode: none</c>. The namespace is not optional: dockerd started with <c>--bridge=none</c> deletes the
+/// host's docker0, which would break the shared engine's default network. Its log goes to
 /// <see cref="LogPath"/>; failures quote the tail. Dispose removes its containers, stops it (and its containerd),
 /// unmounts what it left mounted and deletes the directory.
 /// </summary>
@@ -213,7 +215,9 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
     private async Task StartProcessAsync(CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo("dockerd")
+        // unshare execs dockerd in a fresh network namespace (same pid, so SIGTERM reaches dockerd); the socket is a path,
+        // which the host's namespace reaches as any file.
+        var info = new ProcessStartInfo("unshare")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -221,7 +225,7 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
         };
         foreach (var argument in new[]
                  {
-                     "--host=" + Endpoint, "--data-root=" + DataRoot, "--exec-root=" + ExecRoot, "--pidfile=" + PidFile,
+                     "--net", "dockerd", "--host=" + Endpoint, "--data-root=" + DataRoot, "--exec-root=" + ExecRoot, "--pidfile=" + PidFile,
                      "--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
                  })
         {
@@ -235,15 +239,22 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
         // The shared engine's DOCKER_HOST must not leak into anything dockerd runs.
         info.Environment.Remove("DOCKER_HOST");
-        Append($"--- tidegate test: starting dockerd {string.Join(' ', info.ArgumentList)} ---");
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dockerd (install Debian's docker.io).");
+        Append($"--- tidegate test: starting unshare {string.Join(' ', info.ArgumentList)} ---");
+        var hadDocker0 = HostHasDocker0();
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start unshare (util-linux) with dockerd (install Debian's docker.io).");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
         await WaitForPingAsync(process, cancellationToken);
+        if (hadDocker0 && !HostHasDocker0())
+        {
+            throw Failure("the host's docker0 disappeared while the private dockerd started: it must not share the host's network namespace");
+        }
     }
+
+    private static bool HostHasDocker0() => System.IO.Directory.Exists("/sys/class/net/docker0");
 
     private async Task WaitForPingAsync(Process process, CancellationToken cancellationToken)
     {
