@@ -111,8 +111,12 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
     public async Task RestartAsync(CancellationToken cancellationToken)
     {
         await StopAsync(cancellationToken);
-        await StartProcessAsync(cancellationToken);
+        await StartAsync(cancellationToken);
     }
+
+    /// <summary>Starts the daemon again after <see cref="StopAsync"/>, on the same directories, and waits for /_ping.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        _process is null ? StartProcessAsync(cancellationToken) : throw new InvalidOperationException("The private dockerd is already running.");
 
     /// <summary>SIGTERM and wait for the exit (SIGKILL after 30 s). With live-restore the containers keep running.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)

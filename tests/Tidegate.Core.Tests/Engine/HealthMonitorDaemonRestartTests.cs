@@ -26,10 +26,9 @@ public sealed class HealthMonitorDaemonRestartTests(DockerDaemonFixture fixture)
             var before = await StartsAsync(watch);
             var healthyChanges = watch.Changes.Count;
 
-            await daemon.RestartAsync(Ct);
-            var restarted = DateTimeOffset.UtcNow;
+            var down = await RestartAsync(daemon);
             // Reconnected: the stream broke, and a full read ran after the daemon was back (the subscription follows it).
-            await watch.UntilAsync(h => watch.Monitor.Reconnects >= 1 && h.At > restarted, "a full read after the daemon restart");
+            await watch.UntilAsync(h => watch.Monitor.Reconnects >= 1 && h.At > down, "a full read after the daemon restart");
 
             Assert.Equal(before, await StartsAsync(watch));
             var during = watch.Changes.Skip(healthyChanges).ToList();
@@ -60,11 +59,10 @@ public sealed class HealthMonitorDaemonRestartTests(DockerDaemonFixture fixture)
             await using var watch = await DeployAndWatchAsync(daemon, restartPolicy: "unless-stopped");
             var before = await StartsAsync(watch);
 
-            await daemon.RestartAsync(Ct);
-            var restarted = DateTimeOffset.UtcNow;
+            var down = await RestartAsync(daemon);
             // The containers were really down (stopped with the daemon, started again by their restart policy); the monitor
             // reconnects and reads them back to Healthy.
-            var back = await watch.UntilAsync(h => watch.Monitor.Reconnects >= 1 && h.At > restarted && h.Health == HealthState.Healthy,
+            var back = await watch.UntilAsync(h => watch.Monitor.Reconnects >= 1 && h.At > down && h.Health == HealthState.Healthy,
                 "Healthy after the daemon restarted the containers");
 
             var after = await StartsAsync(watch);
@@ -111,6 +109,15 @@ public sealed class HealthMonitorDaemonRestartTests(DockerDaemonFixture fixture)
         var watch = new Watch(name, client, new HealthMonitor(new DockerEngine(client), options, TimeProvider.System), Ct);
         await watch.UntilAsync(h => h.Health == HealthState.Healthy, "Healthy after the deploy");
         return watch;
+    }
+
+    /// <summary>Stops and starts the daemon; returns when it was down, so any read the monitor finishes later is of the new daemon.</summary>
+    private async Task<DateTimeOffset> RestartAsync(PrivateDockerDaemon daemon)
+    {
+        await daemon.StopAsync(Ct);
+        var down = DateTimeOffset.UtcNow;
+        await daemon.StartAsync(Ct);
+        return down;
     }
 
     private async Task<Dictionary<string, string>> StartsAsync(Watch watch)
