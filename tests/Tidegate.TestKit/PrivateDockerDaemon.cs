@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Tidegate.TestKit;
 
@@ -20,10 +19,7 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly object _logGate = new();
-    private readonly StreamWriter _log;
     private Process? _process;
-    private bool _logClosed;
 
     private PrivateDockerDaemon(string directory, bool liveRestore)
     {
@@ -31,7 +27,6 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
         LiveRestore = liveRestore;
         System.IO.Directory.CreateDirectory(DataRoot);
         System.IO.Directory.CreateDirectory(ExecRoot);
-        _log = new StreamWriter(LogPath, append: true, Encoding.UTF8) { AutoFlush = true };
     }
 
     /// <summary>The temp directory holding everything of this daemon.</summary>
@@ -141,13 +136,11 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     process.Kill();
-                    await process.WaitForExitAsync(CancellationToken.None);
+                    process.WaitForExit();
                     throw Failure($"dockerd (pid {process.Id}) did not stop within {StopTimeout.TotalSeconds:0}s of SIGTERM and was killed");
                 }
             }
 
-            // The stream handlers may still be writing the last lines.
-            process.WaitForExit();
             Append($"--- tidegate test: dockerd exited with {process.ExitCode} ---");
         }
         finally
@@ -159,13 +152,12 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
     /// <summary>The last lines of the daemon's log (without gRPC and containerd plugin chatter), for failure messages.</summary>
     public string LogTail(int lines = 40)
     {
-        string[] all;
-        lock (_logGate)
+        if (!File.Exists(LogPath))
         {
-            using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            all = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return "(no log: the daemon's directory is gone)";
         }
 
+        var all = File.ReadAllLines(LogPath);
         return string.Join('\n', all.Where(l => !l.Contains("module=grpc", StringComparison.Ordinal) && !l.Contains("msg=\"loading plugin", StringComparison.Ordinal)).TakeLast(lines));
     }
 
@@ -198,12 +190,6 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
         await KillLeftoversAsync(ct);
         await UnmountAsync(ct);
-        lock (_logGate)
-        {
-            _logClosed = true;
-            _log.Dispose();
-        }
-
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -216,17 +202,14 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
     private async Task StartProcessAsync(CancellationToken cancellationToken)
     {
-        // unshare execs dockerd in a fresh network namespace (same pid, so SIGTERM reaches dockerd); the socket is a path,
-        // which the host's namespace reaches as any file.
-        var info = new ProcessStartInfo("unshare")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        // sh and unshare exec, so the process is dockerd itself (SIGTERM reaches it), in a fresh network namespace; the socket
+        // is a path, which the host's namespace reaches as any file. Its output goes straight to the log file: a pipe to this
+        // process could be held open by a containerd that outlives it.
+        var info = new ProcessStartInfo("sh") { UseShellExecute = false };
         foreach (var argument in new[]
                  {
-                     "--net", "dockerd", "--host=" + Endpoint, "--data-root=" + DataRoot, "--exec-root=" + ExecRoot, "--pidfile=" + PidFile,
+                     "-c", "log=$1; shift; exec unshare --net dockerd \"$@\" </dev/null >>\"$log\" 2>&1", "sh", LogPath,
+                     "--host=" + Endpoint, "--data-root=" + DataRoot, "--exec-root=" + ExecRoot, "--pidfile=" + PidFile,
                      "--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
                  })
         {
@@ -240,13 +223,9 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
         // The shared engine's DOCKER_HOST must not leak into anything dockerd runs.
         info.Environment.Remove("DOCKER_HOST");
-        Append($"--- tidegate test: starting unshare {string.Join(' ', info.ArgumentList)} ---");
+        Append($"--- tidegate test: starting unshare --net dockerd {string.Join(' ', info.ArgumentList.Skip(4))} ---");
         var hadDocker0 = HostHasDocker0();
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start unshare (util-linux) with dockerd (install Debian's docker.io).");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start sh.");
         _process = process;
         await WaitForPingAsync(process, cancellationToken);
         if (hadDocker0 && !HostHasDocker0())
@@ -304,8 +283,7 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
         if (answer == Exited)
         {
-            process.WaitForExit();
-            throw Failure($"dockerd exited with {process.ExitCode} before answering /_ping");
+            throw Failure($"dockerd exited with {process.ExitCode} before answering /_ping (are docker.io and util-linux installed?)");
         }
     }
 
@@ -379,21 +357,7 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_logGate)
-        {
-            if (!_logClosed)
-            {
-                _log.WriteLine(line);
-            }
-        }
-    }
+    private void Append(string line) => File.AppendAllText(LogPath, line + "\n");
 
     private InvalidOperationException Failure(string message) =>
         new($"{message}\n--- last lines of {LogPath} ---\n{LogTail()}");
