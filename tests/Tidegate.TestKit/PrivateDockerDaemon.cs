@@ -12,12 +12,13 @@ namespace Tidegate.TestKit;
 /// <c>network_mode: none</c>. The namespace is not optional: dockerd started with <c>--bridge=none</c> deletes the
 /// host's docker0, which would break the shared engine's default network. Its log goes to
 /// <see cref="LogPath"/>; failures quote the tail. Dispose removes its containers, stops it (and its containerd),
-/// unmounts what it left mounted and deletes the directory.
+/// unmounts what it left mounted and deletes the directory; a start does the same for daemons whose test process is gone.
 /// </summary>
 public sealed class PrivateDockerDaemon : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private const string DirectoryPrefix = "tgdd-";
 
     private Process? _process;
 
@@ -50,13 +51,18 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
 
     private string PidFile => Path.Combine(Directory, "docker.pid");
 
+    /// <summary>"pid start-time" of the test process that owns the daemon.</summary>
+    private string OwnerFile => Path.Combine(Directory, "owner");
+
     /// <summary>Starts the daemon (with <c>--live-restore</c> when asked), waits for /_ping and loads
     /// <paramref name="images"/> from the shared engine into it.</summary>
     public static async Task<PrivateDockerDaemon> StartAsync(bool liveRestore, IReadOnlyList<string> images, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(images);
+        await RemoveOrphansAsync();
         // Short: the socket path (and containerd's below the exec root) must fit a sockaddr_un.
-        var daemon = new PrivateDockerDaemon(System.IO.Directory.CreateTempSubdirectory("tgdd-").FullName, liveRestore);
+        var daemon = new PrivateDockerDaemon(System.IO.Directory.CreateTempSubdirectory(DirectoryPrefix).FullName, liveRestore);
+        await File.WriteAllTextAsync(daemon.OwnerFile, Owner(), cancellationToken);
         try
         {
             await daemon.StartProcessAsync(cancellationToken);
@@ -232,6 +238,58 @@ public sealed class PrivateDockerDaemon : IAsyncDisposable
         {
             throw Failure("the host's docker0 disappeared while the private dockerd started: it must not share the host's network namespace");
         }
+    }
+
+    /// <summary>"pid start-time" of this process: a pid alone may be reused by then.</summary>
+    private static string Owner() => string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {StartTimeOf(Environment.ProcessId)}");
+
+    /// <summary>Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot (null: no such process).</summary>
+    private static string? StartTimeOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) may hold spaces; the fields after it start at state (field 3).
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A test process that was killed (a CI timeout) could not dispose its daemon; with live-restore its containers
+    /// would run on forever. Clean up the directories whose owner is gone, as dispose would.</summary>
+    private static async Task RemoveOrphansAsync()
+    {
+        foreach (var directory in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            var owner = Path.Combine(directory, "owner");
+            if (!File.Exists(owner) || OwnerAlive(await File.ReadAllTextAsync(owner)))
+            {
+                continue;
+            }
+
+            try
+            {
+                await new PrivateDockerDaemon(directory, liveRestore: false).DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // Left for the next start to try again; it is not this test's failure.
+            }
+        }
+    }
+
+    private static bool OwnerAlive(string owner)
+    {
+        var parts = owner.Split(' ');
+        if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        return StartTimeOf(pid) == parts[1].Trim();
     }
 
     private static bool HostHasDocker0() => System.IO.Directory.Exists("/sys/class/net/docker0");
