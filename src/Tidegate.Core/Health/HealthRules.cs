@@ -1,3 +1,4 @@
+using System.Globalization;
 using Tidegate.Core.Store;
 using Tidegate.Docker.Containers;
 
@@ -43,13 +44,22 @@ internal static class HealthRules
             return state.Health?.Status switch
             {
                 null or "" or "none" or "healthy" => HealthState.Healthy,
-                "starting" => HealthState.Unknown,
+                "starting" => PassedSinceStart(state) ? HealthState.Healthy : HealthState.Unknown,
                 _ => HealthState.Unhealthy,
             };
         }
 
         return oneOff && state.ExitCode == 0 && state.Status == "exited" ? HealthState.Healthy : HealthState.Unhealthy;
     }
+
+    /// <summary>Engines since moby/moby#47051 reset the health of a live-restored container to "starting" although it kept running
+    /// through the daemon restart (its StartedAt is unchanged), so read as starting it would turn a healthy deployment Degraded.
+    /// When the last probe of this run passed, Docker itself would already say healthy for a freshly started container, so the
+    /// verdict stays Healthy; probes from before a (re)start do not count.</summary>
+    private static bool PassedSinceStart(ContainerState state) =>
+        state.Health?.Log is [.., var last] && last.ExitCode == 0
+        && DateTimeOffset.TryParse(state.StartedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started)
+        && last.Start >= started;
 
     /// <summary>The container verdict in the context of the operation mode: a container that does not run because the mode
     /// says it should not (Maintenance without a keep-running label, or Stopped) is planned downtime, not Unhealthy.
