@@ -10,8 +10,8 @@ namespace Tidegate.Server.Observers;
 
 /// <summary>Runs a <see cref="MaintenanceObserver"/> for every deployment whose current revision's x-tidegate, or whose API
 /// configuration, defines one. A scan (when an operation ended, at once after a PUT/DELETE of an observer, and every
-/// <c>Observers:RescanInterval</c>, default 30 s, as a fallback) starts observers of new deployments, restarts those whose revision or configuration changed, and stops those
-/// of removed deployments. Also forwards the engine's mode changes to the hub and SSE.</summary>
+/// <c>Observers:RescanInterval</c>, default 30 s, as a fallback) starts observers of new deployments, restarts those whose
+/// revision or configuration changed, and stops those of removed deployments. Also forwards the engine's mode changes to the hub and SSE.</summary>
 /// <remarks>The engine and store exist only once the store is open, so they are resolved in <see cref="StartAsync"/>.</remarks>
 internal sealed class ObserverHost(IServiceProvider services, TimeProvider time, IConfiguration configuration, ILogger<ObserverHost> logger)
     : IHostedService, IDisposable
