@@ -51,7 +51,7 @@ public static class ServerHost
         app.UseMiddleware<AuditMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<RequestGuardMiddleware>();
-        app.UseRateLimiter();
+        app.UseMiddleware<LoginRateLimitMiddleware>();
 
         app.MapHealthEndpoints();
         app.MapReadiness();

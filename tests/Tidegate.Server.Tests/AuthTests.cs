@@ -196,13 +196,16 @@ public sealed class AuthTests : IAsyncLifetime
         using var client = factory.Anonymous();
 
         var statuses = new List<HttpStatusCode>();
+        TimeSpan? retryAfter = null;
         for (var i = 0; i < 3; i++)
         {
             using var response = await client.LoginAsync("nobody", "whatever-password");
             statuses.Add(response.StatusCode);
+            retryAfter = response.Headers.RetryAfter?.Delta;
         }
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+        Assert.InRange(retryAfter ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace Tidegate.Server.Tests;
 
 /// <summary>The whole path on the real server and engine: a catalog stack whose x-tidegate defines a file observer (path
 /// from a deployment variable) is deployed through the API; the server's observer host picks it up from the revision, an
-/// external flag file puts the deployment into maintenance (app stopped, db kept), and removing it brings the app back.</summary>
+/// external flag file puts the deployment into maintenance (app stopped, db kept), and removing it brings the app back.
+/// The fallback rescan is set to an hour, so the observer starts from the scan the deploy's end nudges.</summary>
 public sealed class MaintenanceEndToEndTests(DockerDaemonFixture fixture) : IAsyncLifetime, IClassFixture<DockerDaemonFixture>
 {
     private const string StackId = "demo:maint:shop";
@@ -53,8 +54,9 @@ public sealed class MaintenanceEndToEndTests(DockerDaemonFixture fixture) : IAsy
                 healthcheck:
                   disable: true
             """);
+        // No fallback scan within the test: the observer must start because the deploy operation's end nudges a scan.
         _server = await RealServer.StartAsync("--DemoCatalog", _catalog, $"--Engine:Labels:{TestResources.LabelKey}", _resources.Id,
-            "--Observers:RescanInterval", "00:00:01");
+            "--Observers:RescanInterval", "01:00:00");
         _seed = await Seed.CreateAsync(_server.Store);
         _operator = _server.Client(_seed.OperatorToken);
         await Wait.UntilAsync(async ct =>

@@ -20,14 +20,12 @@ internal sealed record AntiforgeryResponse(string Token, string HeaderName);
 
 internal static class AuthApi
 {
-    public const string LoginRateLimit = "login";
-
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth").WithTags("Auth");
 
-        group.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit).WithAuditAction("auth.login");
-        group.MapPost("/token", TokenAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit).WithAuditAction("auth.token");
+        group.MapPost("/login", LoginAsync).AllowAnonymous().RequireLoginRateLimit().WithAuditAction("auth.login");
+        group.MapPost("/token", TokenAsync).AllowAnonymous().RequireLoginRateLimit().WithAuditAction("auth.token");
         group.MapPost("/logout", (Delegate)LogoutAsync).RequireAuthorization(Policies.Viewer).AllowAnyTokenScope();
         group.MapGet("/me", Me).RequireAuthorization(Policies.Viewer).AllowAnyTokenScope();
         group.MapGet("/antiforgery", Antiforgery).RequireAuthorization(Policies.Viewer);

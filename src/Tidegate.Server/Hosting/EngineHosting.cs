@@ -59,7 +59,7 @@ internal static class EngineHosting
 
 /// <summary>The engine's progress goes through the server's publisher (store + hub + SSE); the publisher stores the
 /// event, so this only adds what the store sink does besides: the operation's phase and percent.</summary>
-internal sealed class PublishingProgressSink(IProgressPublisher publisher, StoreHolder holder) : IOperationProgressSink
+internal sealed class PublishingProgressSink(IProgressPublisher publisher, StoreHolder holder, Observers.ObserverHost observers) : IOperationProgressSink
 {
     public async Task PublishAsync(OperationProgress progress, CancellationToken ct)
     {
@@ -73,6 +73,11 @@ internal sealed class PublishingProgressSink(IProgressPublisher publisher, Store
         await publisher.PublishAsync(new ProgressUpdate(progress.OperationId, progress.DeploymentId, progress.SessionId, progress.Phase, progress.Message,
             progress.PercentComplete, progress.CurrentService, progress.ServicesTotal, progress.ServicesCompleted, progress.Status.ToString(), kind), ct);
         await holder.Store.Operations.ReportProgressAsync(progress.OperationId, progress.Phase, progress.PercentComplete, ct);
+        if (kind is not ProgressEventKind.Progress)
+        {
+            // A deployment may have been added, changed revision or gone: its observer starts, restarts or stops now.
+            observers.Nudge();
+        }
     }
 
     public Task ModeChangedAsync(ModeChange change, CancellationToken ct) => publisher.PublishModeChangedAsync(change, ct);

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Tidegate.Core.Catalog;
 using Tidegate.Core.Definitions;
@@ -44,17 +43,7 @@ internal static class ServerServices
 
         services.AddSingleton<LoginService>();
         services.AddTidegateAuth();
-        services.AddRateLimiter(o =>
-        {
-            o.AddPolicy(AuthApi.LoginRateLimit, context =>
-            {
-                var security = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.Security;
-                return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = security.LoginPermitLimit, Window = security.LoginWindow, QueueLimit = 0 });
-            });
-            o.OnRejected = (context, _) => new ValueTask(AuthProblems.WriteAsync(context.HttpContext, ProblemTypes.RateLimited,
-                "Too many login attempts from this address; wait a minute and try again."));
-        });
+        services.AddSingleton<LoginRateLimiter>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = StableProblemTypes.Apply);
         services.AddExceptionHandler<ProblemExceptionHandler>();

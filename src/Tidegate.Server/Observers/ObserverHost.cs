@@ -9,9 +9,9 @@ using Tidegate.Server.Progress;
 namespace Tidegate.Server.Observers;
 
 /// <summary>Runs a <see cref="MaintenanceObserver"/> for every deployment whose current revision's x-tidegate, or whose API
-/// configuration, defines one. A scan (every <c>Observers:RescanInterval</c>, default 5 s, and at once after a PUT/DELETE of
-/// an observer) starts observers of new deployments, restarts those whose revision or configuration changed, and stops those
-/// of removed deployments. Also forwards the engine's mode changes to the hub and SSE.</summary>
+/// configuration, defines one. A scan (when an operation ended, at once after a PUT/DELETE of an observer, and every
+/// <c>Observers:RescanInterval</c>, default 30 s, as a fallback) starts observers of new deployments, restarts those whose
+/// revision or configuration changed, and stops those of removed deployments. Also forwards the engine's mode changes to the hub and SSE.</summary>
 /// <remarks>The engine and store exist only once the store is open, so they are resolved in <see cref="StartAsync"/>.</remarks>
 internal sealed class ObserverHost(IServiceProvider services, TimeProvider time, IConfiguration configuration, ILogger<ObserverHost> logger)
     : IHostedService, IDisposable
@@ -26,6 +26,10 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
     private DeploymentService? _engine;
     private TidegateStore? _store;
     private IProgressPublisher? _publisher;
+
+    /// <summary>The fallback scan; the engine nudges a scan when an operation ends, and the API scans after an observer
+    /// change, so this only catches changes made behind the server's back (e.g. another process on the same store).</summary>
+    public static readonly TimeSpan DefaultRescanInterval = TimeSpan.FromSeconds(30);
 
     private sealed record Running(MaintenanceObserver Observer, string Key, CancellationTokenSource Stop, Task Loop);
 
@@ -71,8 +75,22 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
         _http.Dispose();
     }
 
-    /// <summary>Asks for a scan now (after the API changed an observer).</summary>
-    public void Nudge() => _nudge.Release();
+    /// <summary>Asks for a scan soon (after an operation ended: a deployment may have been added, upgraded or removed).
+    /// Nudges before the scan starts fold into one.</summary>
+    public void Nudge()
+    {
+        try
+        {
+            if (_nudge.CurrentCount == 0)
+            {
+                _nudge.Release();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped: nothing to scan for.
+        }
+    }
 
     /// <summary>Scans now and returns when done (tests and the API use it to see a change at once).</summary>
     public Task ScanNowAsync(CancellationToken ct) => ScanAsync(ct);
@@ -105,7 +123,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
     {
         await Task.Yield();
         var interval = TimeSpan.TryParse(configuration["Observers:RescanInterval"], System.Globalization.CultureInfo.InvariantCulture, out var configured)
-                       && configured > TimeSpan.Zero ? configured : TimeSpan.FromSeconds(5);
+                       && configured > TimeSpan.Zero ? configured : DefaultRescanInterval;
         while (!ct.IsCancellationRequested)
         {
             try
