@@ -196,6 +196,19 @@ internal sealed partial class DeploymentService(
         }, ct);
     }
 
+    /// <summary>Only a unix socket is surely this host's engine (a tcp or ssh endpoint may be anywhere).</summary>
+    private static bool IsOnThisHost(string endpoint)
+    {
+        try
+        {
+            return Docker.DockerEndpoint.Parse(endpoint).Kind == Docker.DockerEndpointKind.Unix;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     private async Task<(Definitions.ResolvedStack? Stack, IReadOnlyList<VariableValue> Variables, IReadOnlyList<string> Errors)> ResolveAsync(
         StackTemplate template, string environmentId, IReadOnlyList<VariableValue> values, CancellationToken ct)
     {
@@ -212,6 +225,13 @@ internal sealed partial class DeploymentService(
         {
             errors.AddRange(stack.Project!.Services.Where(s => s.Image is null).Select(s => $"service {s.Name} has no image (building images is not supported)"));
             errors.AddRange(StackHooks.From(stack).Errors);
+            if (stack.Project.Services.FirstOrDefault(s => s.Secrets.Count > 0 || s.Configs.Count > 0) is { } mounting
+                && await store.Environments.GetAsync(environmentId, ct) is { } environment && !IsOnThisHost(environment.DockerEndpoint))
+            {
+                // Checked before anything runs: the create would fail only after the old containers were stopped.
+                errors.Add($"service {mounting.Name} uses secrets or configs, which are mounted from files on the Tidegate host, but environment " +
+                           $"{environment.Name} runs its Docker engine at {environment.DockerEndpoint}; use variables or volumes there");
+            }
         }
         else if (errors.Count == 0)
         {

@@ -88,6 +88,33 @@ public sealed class SecretsAndConfigsDeployTests(DockerDaemonFixture fixture) : 
     }
 
     [Fact]
+    public async Task Deploy_WithSecrets_ToAnEngineOnAnotherHost_IsRejectedBeforeAnythingRuns()
+    {
+        var remote = ((SaveResult<DeploymentEnvironment>.Saved)await Store.Environments.CreateAsync(
+            new NewEnvironment("remote-" + Resources.Id, "tcp://192.0.2.10:2376"), Ct)).Value;
+        Directory.CreateDirectory(StackDirectory);
+        var stackFile = Path.Combine(StackDirectory, "compose.yaml");
+        await File.WriteAllTextAsync(Path.Combine(StackDirectory, "pw.txt"), "pw", Ct);
+        var stack = $$"""
+            services:
+              app:
+                image: {{TestImages.Worker100}}
+                secrets: [pw]
+            secrets:
+              pw:
+                file: ./pw.txt
+            """;
+
+        var result = await Service.DeployAsync(new DeployRequest(remote.Id, ProjectName(), "test:app:app", "app", "1.0.0",
+            new StackSource(stack, stackFile), [], "tester"), Ct);
+
+        var rejected = Assert.IsType<OperationStartResult.Rejected>(result);
+        Assert.Contains(rejected.Errors, e => e.Contains("service app uses secrets or configs", StringComparison.Ordinal)
+                                              && e.Contains("tcp://192.0.2.10:2376", StringComparison.Ordinal));
+        Assert.Empty((await Store.Deployments.ListAsync(remote.Id, new Page(10), Ct)).Items);
+    }
+
+    [Fact]
     public async Task Deploy_ForAnotherPlatform_FailsBeforeTouchingAnything_NamingBothPlatforms()
     {
         var name = ProjectName("foreign");
