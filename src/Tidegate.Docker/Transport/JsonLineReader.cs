@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace Tidegate.Docker.Transport;
 
-/// <summary>Reads a stream of JSON values (one per line, as the progress and events endpoints send them).</summary>
+/// <summary>Reads a stream of JSON values (one per line, as the progress and events endpoints send them). A line that is not
+/// JSON (a stream cut mid-message) is an <see cref="IOException"/>.</summary>
 internal static class JsonLineReader
 {
     public static async IAsyncEnumerable<T> ReadAsync<T>(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -17,7 +18,18 @@ internal static class JsonLineReader
                 continue;
             }
 
-            var value = JsonSerializer.Deserialize<T>(line, DockerJson.Options);
+            T? value;
+            try
+            {
+                value = JsonSerializer.Deserialize<T>(line, DockerJson.Options);
+            }
+            catch (JsonException ex)
+            {
+                // A daemon that stops (restart, crash) or a connection that breaks can end the stream in the middle of a
+                // message. Callers treat that like any other lost connection (the health monitor reconnects, a pull fails).
+                throw new IOException($"The Docker daemon's stream ended or broke in the middle of a message: {ex.Message}", ex);
+            }
+
             if (value is not null)
             {
                 yield return value;
