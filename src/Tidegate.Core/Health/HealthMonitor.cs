@@ -40,6 +40,9 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
 
     public int Reconnects => _reconnects;
 
+    /// <summary>Raised when watching failed for a reason other than a lost daemon, with the pause before it starts over.</summary>
+    public event Action<Exception, TimeSpan>? Faulted;
+
     private IReadOnlyList<string> Labels =>
         [EngineLabels.Filter(EngineLabels.Managed, "true"), .. options.ExtraLabels.Select(l => EngineLabels.Filter(l.Key, l.Value))];
 
@@ -47,6 +50,7 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
     {
         using var resync = new PeriodicTimer(options.HealthResyncInterval, time);
         var resyncing = ResyncLoopAsync(resync, ct);
+        var faultPause = options.EventsReconnectDelay;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -63,6 +67,14 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested && ex is DockerUnreachableException or DockerApiException or HttpRequestException or IOException)
                 {
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OperationCanceledException)
+                {
+                    // Not a lost daemon (the store busy, a bug): reported, and the monitor starts over after a growing pause
+                    // rather than leaving the environment unwatched.
+                    Faulted?.Invoke(ex, faultPause);
+                    await Task.Delay(faultPause, time, ct);
+                    faultPause = TimeSpan.FromTicks(Math.Min(faultPause.Ticks * 2, TimeSpan.FromMinutes(2).Ticks));
                 }
 
                 if (!ct.IsCancellationRequested)

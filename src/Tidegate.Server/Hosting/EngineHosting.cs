@@ -208,6 +208,7 @@ internal sealed class EngineStartup(
             return new ModeContext(deployment.Mode, held?.ExpiresAt > time.GetUtcNow());
         });
         monitor.Alert += health => Log.HealthAlert(logger, health.Project, health.Health.ToString());
+        monitor.Faulted += (ex, pause) => Log.HealthMonitorFaulted(logger, ex, environment.Name, pause);
         monitors.ByEnvironment[environment.Id] = monitor;
         try
         {

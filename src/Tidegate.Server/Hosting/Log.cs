@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(17, LogLevel.Warning, "Engine:KillAtStep is set to {Step}: this process kills itself (SIGKILL) when an operation reaches that step. This is a crash-test setting; never use it in production")]
     public static partial void KillAtStep(ILogger logger, string step);
+
+    [LoggerMessage(18, LogLevel.Error, "Health monitor of environment {Environment} failed; it starts over in {Pause}")]
+    public static partial void HealthMonitorFaulted(ILogger logger, Exception exception, string environment, TimeSpan pause);
 }

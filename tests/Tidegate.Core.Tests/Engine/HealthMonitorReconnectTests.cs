@@ -33,6 +33,26 @@ public sealed class HealthMonitorReconnectTests
         await running;
     }
 
+    [Fact]
+    public async Task AnUnexpectedFailure_IsReported_AndTheMonitorStartsOver()
+    {
+        var docker = new FakeDocker { FirstFailure = new InvalidOperationException("database is locked") };
+        var monitor = new HealthMonitor(docker, new EngineOptions { EventsReconnectDelay = TimeSpan.FromMilliseconds(10) }, TimeProvider.System);
+        var faults = new List<(string Message, TimeSpan Pause)>();
+        monitor.Faulted += (ex, pause) => faults.Add((ex.Message, pause));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var running = monitor.RunAsync(stop.Token);
+
+        await Wait.UntilAsync(_ => Task.FromResult(docker.Subscriptions), n => n >= 2, "a new subscription after the failure");
+        docker.Health = "unhealthy";
+        docker.Release.TrySetResult();
+        await Wait.UntilAsync(_ => Task.FromResult(monitor.Current.GetValueOrDefault("p")), h => h?.Health == HealthState.Unhealthy, "events after starting over");
+
+        Assert.Equal([("database is locked", TimeSpan.FromMilliseconds(10))], faults);
+        await stop.CancelAsync();
+        await running;
+    }
+
     /// <summary>One healthy container of project "p"; the first events stream breaks at once (daemon restart),
     /// the second delivers one event when released.</summary>
     private sealed class FakeDocker : IDockerEngine
@@ -43,6 +63,9 @@ public sealed class HealthMonitorReconnectTests
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>What breaks the first subscription: a lost daemon by default.</summary>
+        public Exception FirstFailure { get; init; } = new DockerUnreachableException("unix:///fake.sock", "connection reset");
+
         private static readonly Dictionary<string, string> Labels = new()
         {
             [EngineLabels.Project] = "p", [EngineLabels.Service] = "web", [EngineLabels.Managed] = "true",
@@ -52,7 +75,7 @@ public sealed class HealthMonitorReconnectTests
         {
             if (Interlocked.Increment(ref Subscriptions) == 1)
             {
-                throw new DockerUnreachableException("unix:///fake.sock", "connection reset");
+                throw FirstFailure;
             }
 
             await Release.Task.WaitAsync(ct);
