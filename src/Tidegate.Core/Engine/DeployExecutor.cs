@@ -191,6 +191,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             await store.Revisions.ApplyRetentionAsync(deploymentId, options.RevisionRetention, CancellationToken.None);
             await store.Snapshots.ApplyMetadataRetentionAsync(deploymentId, options.BackupRetention, CancellationToken.None);
             await store.Snapshots.ApplyRetentionAsync(deploymentId, options.BackupRetention, CancellationToken.None);
+            MountedFiles.Prune(options.FilesDirectory, deployment.Name, await _containers.ListAsync(deployment.Name, ct));
         }
     }
 

@@ -97,6 +97,26 @@ internal sealed class MountedFiles(PlanInput input)
         }
     }
 
+    /// <summary>Removes the written files of a deployment that none of its containers mounts any more (called at commit), so
+    /// a changed secret's old value does not stay on disk. A retained revision writes its files again when it is deployed.</summary>
+    public static void Prune(string? filesDirectory, string project, IReadOnlyList<Docker.Containers.ContainerSummary> containers)
+    {
+        var directory = filesDirectory is null ? null : Path.Combine(Path.GetFullPath(filesDirectory), project);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var mounted = containers.SelectMany(c => c.Mounts ?? []).Select(m => m.Source).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            if (!mounted.Contains(file) && !Path.GetFileName(file).StartsWith('.'))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
     /// <summary>Removes what was written for a deployment (when the deployment is removed).</summary>
     public static void DeleteProject(string? filesDirectory, string project)
     {

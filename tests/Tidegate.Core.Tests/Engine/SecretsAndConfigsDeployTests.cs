@@ -83,6 +83,15 @@ public sealed class SecretsAndConfigsDeployTests(DockerDaemonFixture fixture) : 
         var revision = await Store.Revisions.GetAsync(deployment.Id, 1, Ct);
         Assert.DoesNotContain(TokenValue, revision!.Definition, StringComparison.Ordinal);
 
+        // A new token value: the new container mounts a new file, and the old value's file is removed at the commit.
+        var upgrade = await RunAsync(Service.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, request.StackId, request.ProductId, "1.0.1",
+            new StackSource(stack, stackFile), new Dictionary<string, string> { ["API_TOKEN"] = "rotated-" + TokenValue }, "tester"), Ct));
+        Assert.True(upgrade.Status == OperationStatus.Succeeded, upgrade.Error);
+        var upgraded = (await Client.ContainerInspectAsync($"{name}-app-1", Ct)).Id;
+        Assert.Equal("rotated-" + TokenValue, await CatAsync(upgraded, "/run/secrets/token"));
+        Assert.False(File.Exists(tokenFile), "the old secret value's file stays on disk");
+        Assert.Equal(["rotated-" + TokenValue], Directory.GetFiles(Path.GetDirectoryName(tokenFile)!).Select(File.ReadAllText));
+
         Assert.Equal(OperationStatus.Succeeded, (await RunAsync(Service.RemoveAsync(deployment.Id, removeVolumes: false, new OperationRequest("tester"), Ct))).Status);
         Assert.False(Directory.Exists(Path.Combine(FilesDirectory, name)));
     }
