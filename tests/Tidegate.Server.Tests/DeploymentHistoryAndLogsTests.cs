@@ -221,7 +221,8 @@ public sealed class DeploymentHistoryAndLogsTests(DockerDaemonFixture fixture) :
         var first = await created.JsonAsync();
         Assert.Equal(("Succeeded", "1.0.0"), (first.GetProperty("status").GetString(), first.GetProperty("version").GetString()));
         var id = first.GetProperty("deploymentId").GetString()!;
-        var scopedToken = (await _server.Store.ApiTokens.IssueAsync(new Core.Store.NewApiToken(_seed.Operator.Id, "ci-hook", ScopeDeploymentId: id), default)).Token;
+        var issued = await _server.Store.ApiTokens.IssueAsync(new Core.Store.NewApiToken(_seed.Operator.Id, "ci-hook", ScopeDeploymentId: id), default);
+        var scopedToken = issued.Token;
         using var ci = _server.Client(scopedToken);
 
         // No stackId, version or variables: the deployment's stack at its latest version, with the values it has.
@@ -243,6 +244,12 @@ public sealed class DeploymentHistoryAndLogsTests(DockerDaemonFixture fixture) :
         var operationId = started.GetProperty("operationId").GetString()!;
         Assert.Equal("Succeeded", await Wait.UntilAsync(async ct => (await GetAsync($"/api/operations/{operationId}", ct)).GetProperty("operation").GetProperty("status").GetString(),
             s => s is not ("Pending" or "Running"), "the hook's upgrade finished", OperationTimeout));
+        // After a restart only the store remembers the key: a fresh idempotency cache (what a new process has) answers with
+        // the operation the first delivery started and starts nothing.
+        var restarted = new Hooks.DeployHookIdempotency(TimeProvider.System, _server.Services.GetRequiredService<Hosting.StoreHolder>());
+        var (redelivered, isReplay) = await restarted.RunOnceAsync(issued.Record.Id, "build-42",
+            () => throw new InvalidOperationException("a repeated delivery must not start another operation"));
+        Assert.Equal((operationId, true, "2.0.0"), (redelivered.OperationId, isReplay, redelivered.Version));
         // A running deployment moving to a newer version goes through the upgrade flow (snapshot, Migrating, automatic rollback).
         Assert.Equal("Upgrade", (await GetAsync($"/api/operations/{operationId}")).GetProperty("operation").GetProperty("kind").GetString());
         using var probe = new HttpClient();

@@ -260,6 +260,18 @@ internal static class Migrations
                 updated_at    TEXT NOT NULL
             );
             """),
+        new(7, "deploy-webhook deliveries by Idempotency-Key", """
+            CREATE TABLE webhook_deliveries (
+                caller          TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                operation_id    TEXT NOT NULL,
+                deployment_id   TEXT NOT NULL,
+                version         TEXT NOT NULL,
+                created_at      TEXT NOT NULL,
+                PRIMARY KEY (caller, idempotency_key)
+            );
+            CREATE INDEX ix_webhook_deliveries_created_at ON webhook_deliveries (created_at);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -31,6 +31,7 @@ internal sealed class TidegateStore
         Users = new UserRepository(database, time);
         ApiTokens = new ApiTokenRepository(database, time);
         AuditLog = new AuditLogRepository(database, time);
+        WebhookDeliveries = new WebhookDeliveryRepository(database, time);
     }
 
     public StoreDatabase Database { get; }
@@ -62,6 +63,8 @@ internal sealed class TidegateStore
     public ApiTokenRepository ApiTokens { get; }
 
     public AuditLogRepository AuditLog { get; }
+
+    public WebhookDeliveryRepository WebhookDeliveries { get; }
 
     /// <summary>Creates the data directory if needed, opens <c>tidegate.db</c> and migrates it to the
     /// latest schema. Throws <see cref="StoreSchemaTooNewException"/> for a database from a newer Tidegate.</summary>

@@ -23,12 +23,13 @@ internal sealed record DeployHookQuery(bool? Wait, int? TimeoutSeconds);
 /// 200 with <c>?wait=true</c>: the outcome.</summary>
 internal sealed record DeployHookResponse(string OperationId, string DeploymentId, string Version, string EventsUrl, bool Replayed, string? Status, string? Error);
 
-/// <summary>Remembers Idempotency-Key → the started operation for a day, per caller, in this process.</summary>
-internal sealed class DeployHookIdempotency(TimeProvider time)
+/// <summary>Remembers Idempotency-Key → the started operation for a day, per caller: in the store (so a delivery repeated
+/// after a restart is answered too) and in this process (so concurrent deliveries with one key start one operation).</summary>
+internal sealed class DeployHookIdempotency(TimeProvider time, Hosting.StoreHolder holder)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
 
-    private readonly ConcurrentDictionary<string, (Lazy<Task<HookStart>> Start, DateTimeOffset At)> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Lazy<Task<(HookStart Start, bool Earlier)>> Start, DateTimeOffset At)> _keys = new(StringComparer.Ordinal);
 
     /// <summary>Runs <paramref name="start"/> once per (caller, key); concurrent and later calls get its result. A start that
     /// throws or is refused is forgotten, so the client may retry with the same key.</summary>
@@ -39,25 +40,39 @@ internal sealed class DeployHookIdempotency(TimeProvider time)
         {
             _keys.TryRemove(old);
         }
-        var entry = (Start: new Lazy<Task<HookStart>>(start), At: now);
+        var entry = (Start: new Lazy<Task<(HookStart Start, bool Earlier)>>(async () =>
+        {
+            var deliveries = holder.Store.WebhookDeliveries;
+            if (await deliveries.GetAsync(caller, key, now - Retention, CancellationToken.None) is { } earlier)
+            {
+                return (new HookStart(earlier.OperationId, earlier.DeploymentId, earlier.Version, null), true);
+            }
+
+            var started = await start();
+            if (started.Problem is null)
+            {
+                await deliveries.AddAsync(caller, key, started.OperationId!, started.DeploymentId!, started.Version!, now - Retention, CancellationToken.None);
+            }
+            return (started, false);
+        }), At: now);
         var id = caller + "\n" + key;
         var stored = _keys.GetOrAdd(id, entry);
-        HookStart result;
+        (HookStart Start, bool Earlier) result;
         try
         {
             result = await stored.Start.Value;
         }
         catch
         {
-            _keys.TryRemove(new KeyValuePair<string, (Lazy<Task<HookStart>>, DateTimeOffset)>(id, stored));
+            _keys.TryRemove(new KeyValuePair<string, (Lazy<Task<(HookStart, bool)>>, DateTimeOffset)>(id, stored));
             throw;
         }
-        if (result.Problem is not null)
+        if (result.Start.Problem is not null)
         {
             // Only a started operation is remembered: after a refusal (409 busy, 404) a retry with the same key tries again.
-            _keys.TryRemove(new KeyValuePair<string, (Lazy<Task<HookStart>>, DateTimeOffset)>(id, stored));
+            _keys.TryRemove(new KeyValuePair<string, (Lazy<Task<(HookStart, bool)>>, DateTimeOffset)>(id, stored));
         }
-        return (result, !ReferenceEquals(stored.Start, entry.Start));
+        return (result.Start, result.Earlier || !ReferenceEquals(stored.Start, entry.Start));
     }
 }
 

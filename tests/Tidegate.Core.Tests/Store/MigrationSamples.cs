@@ -58,5 +58,9 @@ internal static class MigrationSamples
             INSERT INTO deployment_observers (deployment_id, settings, updated_by, updated_at)
             VALUES ('dep1', 'tg1:AAAA', 'admin', '2026-01-06T00:00:00.0000000Z');
             """,
+        [7] = """
+            INSERT INTO webhook_deliveries (caller, idempotency_key, operation_id, deployment_id, version, created_at)
+            VALUES ('token:t1', 'ci-run-42', 'op1', 'dep1', '1.0.0', '2026-01-07T00:00:00.0000000Z');
+            """,
     };
 }
