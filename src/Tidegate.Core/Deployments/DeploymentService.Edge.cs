@@ -13,16 +13,23 @@ internal sealed partial class DeploymentService
     /// port on 127.0.0.1, the entries are declared, and the backends are switched to the revision that runs afterwards.</summary>
     private async Task<(OperationStatus Status, string? Error)> RecreateAsync(OperationJournal j, IDockerEngine docker, DeployExecutor executor, DeployWork work)
     {
-        var entries = _strategies is null ? [] : Strategies.RolloutSettings.From(work.Stack.Extension).Settings.EdgeEntries(work.Deployment.Name);
+        var entries = _strategies is null || !_strategies.Edge.Options.Enabled ? []
+            : Strategies.RolloutSettings.From(work.Stack.Extension).Settings.EdgeEntries(work.Deployment.Name);
         if (entries.Count == 0)
         {
             return await executor.RunAsync(j, work);
         }
 
         var result = await executor.RunAsync(j, work with { LoopbackPorts = Strategies.RolloutStrategies.LoopbackPorts(work.Stack) });
-        if (executor.TouchedRunningVersion || result.Status == OperationStatus.Succeeded)
+        // The new revision's entries are declared only when it runs; after an automatic rollback the existing entries (if
+        // any) follow the restored containers.
+        if (result.Status == OperationStatus.Succeeded)
         {
             await EdgeFollowAsync(j, docker, work.Deployment.Id, work.Deployment.Name, entries);
+        }
+        else if (executor.TouchedRunningVersion)
+        {
+            await EdgeFollowAsync(j, docker, work.Deployment.Id, work.Deployment.Name);
         }
 
         return result;
@@ -33,7 +40,7 @@ internal sealed partial class DeploymentService
     /// run, and the edge is synchronised again at the next start.</summary>
     private async Task EdgeFollowAsync(OperationJournal j, IDockerEngine docker, string deploymentId, string project, IReadOnlyList<EdgeEntry>? declare = null)
     {
-        if (_strategies is null || (declare is null && _strategies.Edge.EntriesOf(project).Count == 0))
+        if (_strategies is null || !_strategies.Edge.Options.Enabled || (declare is null && _strategies.Edge.EntriesOf(project).Count == 0))
         {
             return;
         }
@@ -51,8 +58,10 @@ internal sealed partial class DeploymentService
                 await _strategies.SyncAsync(docker, deploymentId, project, current, ct);
             });
         }
-        catch (Exception ex) when (ex is EdgeCommandException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
         {
+            // Whatever the edge or the engine says (port taken, HAProxy missing, daemon gone), the operation's outcome is
+            // what the containers did: this must not turn a committed revision into a failure.
             await j.ProgressAsync("edge", $"the edge could not be updated ({ex.Message}); it is synchronised again at the next start", j.Percent);
         }
     }

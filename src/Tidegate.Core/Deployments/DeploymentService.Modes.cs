@@ -62,7 +62,15 @@ internal sealed partial class DeploymentService
     {
         if (_strategies is not null && _strategies.Edge.EntriesOf(deploymentName).Count > 0)
         {
-            await j.StepAsync("edge-maintenance", new { on }, ct => _strategies.SetMaintenanceAsync(deploymentName, on, ct));
+            try
+            {
+                await j.StepAsync("edge-maintenance", new { on }, ct => _strategies.SetMaintenanceAsync(deploymentName, on, ct));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
+            {
+                // The mode change stands; the page follows the recorded mode when the edge is synchronised at the next start.
+                await j.ProgressAsync("edge", $"the edge's maintenance page could not be turned {(on ? "on" : "off")} ({ex.Message})", j.Percent);
+            }
         }
     }
 

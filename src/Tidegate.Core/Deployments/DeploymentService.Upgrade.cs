@@ -340,7 +340,7 @@ internal sealed partial class DeploymentService
         }
 
         var plan = DeploymentPlanner.Plan(new PlanInput(stack!.Project!, deployment.Name, running.Number, running.StackId, running.Version,
-            ExtraLabels: options.ExtraLabels, FilesDirectory: options.FilesDirectory));
+            ExtraLabels: options.ExtraLabels, FilesDirectory: options.FilesDirectoryFor(deployment.EnvironmentId)));
         try
         {
             // The backup hook may mount the service's secrets and configs; their files normally exist since the deploy.

@@ -102,28 +102,29 @@ internal sealed partial class DeploymentService(
     }
 
     public Task<OperationStartResult> StartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
-        LifecycleAsync(deploymentId, OperationKind.Start, request, async (l, j, project) =>
+        LifecycleAsync(deploymentId, OperationKind.Start, request, async (l, j, d) =>
         {
-            await l.StartAsync(j, project);
-            await EdgeFollowAsync(j, l.Docker, deploymentId, project);
+            await l.StartAsync(j, d.Name);
+            await EdgeFollowAsync(j, l.Docker, deploymentId, d.Name);
         }, ct);
 
     public Task<OperationStartResult> StopAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
-        LifecycleAsync(deploymentId, OperationKind.Stop, request, (l, j, project) => l.StopAsync(j, project), ct);
+        LifecycleAsync(deploymentId, OperationKind.Stop, request, (l, j, d) => l.StopAsync(j, d.Name), ct);
 
     public Task<OperationStartResult> RestartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
-        LifecycleAsync(deploymentId, OperationKind.Restart, request, async (l, j, project) =>
+        LifecycleAsync(deploymentId, OperationKind.Restart, request, async (l, j, d) =>
         {
-            await l.StopAsync(j, project);
-            await l.StartAsync(j, project);
-            await EdgeFollowAsync(j, l.Docker, deploymentId, project);
+            await l.StopAsync(j, d.Name);
+            await l.StartAsync(j, d.Name);
+            await EdgeFollowAsync(j, l.Docker, deploymentId, d.Name);
         }, ct);
 
     /// <summary>Removes containers and networks, and the deployment with its history; volumes stay unless <paramref name="removeVolumes"/>.</summary>
     public Task<OperationStartResult> RemoveAsync(string deploymentId, bool removeVolumes, OperationRequest request, CancellationToken ct) =>
-        LifecycleAsync(deploymentId, OperationKind.Remove, request, async (l, j, project) =>
+        LifecycleAsync(deploymentId, OperationKind.Remove, request, async (l, j, d) =>
         {
-            await l.RemoveAsync(j, project, removeVolumes);
+            var project = d.Name;
+            await l.RemoveAsync(j, d.EnvironmentId, project, removeVolumes);
             if (_strategies is not null && _strategies.Edge.EntriesOf(project).Count > 0)
             {
                 await j.StepAsync("edge-remove", null, ct => _strategies.Edge.RemoveDeploymentAsync(project, ct));
@@ -180,7 +181,7 @@ internal sealed partial class DeploymentService(
     }
 
     private async Task<OperationStartResult> LifecycleAsync(string deploymentId, OperationKind kind, OperationRequest request,
-        Func<LifecycleExecutor, OperationJournal, string, Task> body, CancellationToken ct)
+        Func<LifecycleExecutor, OperationJournal, DeploymentRecord, Task> body, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var deployment = await store.Deployments.GetAsync(deploymentId, ct);
@@ -191,7 +192,7 @@ internal sealed partial class DeploymentService(
 
         return await StartAsync(deployment, kind, request, async (j, docker) =>
         {
-            await body(new LifecycleExecutor(docker, options, time), j, deployment.Name);
+            await body(new LifecycleExecutor(docker, options, time), j, deployment);
             return (OperationStatus.Succeeded, null);
         }, ct);
     }

@@ -91,7 +91,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         var revision = await store.Revisions.AddAsync(NewRevision(work, digests), CancellationToken.None);
         await j.StepAsync(RevisionStep, new RevisionMarker(revision.Number, previous), _ => Task.CompletedTask);
         var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision.Number, work.StackId, work.Version,
-            ExtraLabels: options.ExtraLabels, LoopbackPorts: work.LoopbackPorts, FilesDirectory: options.FilesDirectory));
+            ExtraLabels: options.ExtraLabels, LoopbackPorts: work.LoopbackPorts, FilesDirectory: options.FilesDirectoryFor(work.Deployment.EnvironmentId)));
         var old = (await _containers.ListAsync(project, j.Stopping)).Where(c => ProjectContainers.RevisionOf(c) != revision.Number).ToList();
         if (work.SnapshotId is null)
         {
@@ -191,7 +191,15 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             await store.Revisions.ApplyRetentionAsync(deploymentId, options.RevisionRetention, CancellationToken.None);
             await store.Snapshots.ApplyMetadataRetentionAsync(deploymentId, options.BackupRetention, CancellationToken.None);
             await store.Snapshots.ApplyRetentionAsync(deploymentId, options.BackupRetention, CancellationToken.None);
-            MountedFiles.Prune(options.FilesDirectory, deployment.Name, await _containers.ListAsync(deployment.Name, ct));
+            try
+            {
+                MountedFiles.Prune(options.FilesDirectoryFor(deployment.EnvironmentId), deployment.Name, await _containers.ListAsync(deployment.Name, ct));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DockerApiException or DockerUnreachableException or DockerConnectionLostException)
+            {
+                // Best effort: the revision is committed; the files go at the next commit or with the deployment.
+                await j.ProgressAsync("commit", $"old secret/config files could not be pruned ({ex.Message})", j.Percent);
+            }
         }
     }
 

@@ -33,8 +33,11 @@ internal sealed record EngineOptions
     public string Holder { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     /// <summary>Where secrets and configs from <c>environment</c> or <c>content</c> are written to be bind-mounted (one 0700
-    /// directory per deployment). The server sets {DataDirectory}/files.</summary>
+    /// directory per environment and deployment). The server sets {DataDirectory}/files.</summary>
     public string FilesDirectory { get; init; } = Path.Combine("data", "files");
+
+    /// <summary>The files directory of one environment: deployment names are unique per environment only, so each has its own.</summary>
+    public string FilesDirectoryFor(string environmentId) => Path.Combine(FilesDirectory, environmentId);
 
     /// <summary>Labels added to every container, network and volume the engine creates.</summary>
     public IReadOnlyDictionary<string, string> ExtraLabels { get; init; } = new Dictionary<string, string>();

@@ -51,7 +51,7 @@ internal sealed class LifecycleExecutor(IDockerEngine docker, EngineOptions opti
     }
 
     /// <summary>Removes every container and managed network of the project; volumes only when asked.</summary>
-    public async Task RemoveAsync(OperationJournal j, string project, bool removeVolumes)
+    public async Task RemoveAsync(OperationJournal j, string environmentId, string project, bool removeVolumes)
     {
         await StopAsync(j, project);
         foreach (var c in await _containers.ListAsync(project, j.Stopping))
@@ -76,7 +76,7 @@ internal sealed class LifecycleExecutor(IDockerEngine docker, EngineOptions opti
         // Written secrets and configs go with their containers; they are values, not data a user keeps.
         await j.StepAsync("remove-files", null, _ =>
         {
-            MountedFiles.DeleteProject(options.FilesDirectory, project);
+            MountedFiles.DeleteProject(options.FilesDirectoryFor(environmentId), project);
             return Task.CompletedTask;
         });
     }

@@ -85,7 +85,7 @@ internal sealed class Reconciler(
                 await CompleteAsync(() => new LifecycleExecutor(docker, options, time).StartAsync(journal, deployment.Name), "start completed"),
             OperationKind.Remove => await CompleteAsync(async () =>
             {
-                await new LifecycleExecutor(docker, options, time).RemoveAsync(journal, deployment.Name, removeVolumes: false);
+                await new LifecycleExecutor(docker, options, time).RemoveAsync(journal, deployment.EnvironmentId, deployment.Name, removeVolumes: false);
                 await store.Deployments.DeleteAsync(deployment.Id, ct);
             }, "remove completed (volumes kept)"),
             OperationKind.ModeChange => await CompleteAsync(() => Deployments.ModeLifecycle.ConvergeAsync(journal, docker, options, time, deployment.Name,
@@ -155,7 +155,7 @@ internal sealed class Reconciler(
         }
 
         var plan = DeploymentPlanner.Plan(new PlanInput(resolved.Project!, deployment.Name, revision.Number, revision.StackId, revision.Version,
-            ExtraLabels: options.ExtraLabels, FilesDirectory: options.FilesDirectory));
+            ExtraLabels: options.ExtraLabels, FilesDirectory: options.FilesDirectoryFor(deployment.EnvironmentId)));
         var existing = (await new ProjectContainers(docker).OfRevisionAsync(deployment.Name, revision.Number, ct))
             .ToDictionary(ProjectContainers.NameOf, c => c.Id, StringComparer.Ordinal);
         var oneOffs = plan.Services.SelectMany(s => s.DependsOn)

@@ -51,6 +51,7 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
         using var resync = new PeriodicTimer(options.HealthResyncInterval, time);
         var resyncing = ResyncLoopAsync(resync, ct);
         var faultPause = options.EventsReconnectDelay;
+        var lastFault = DateTimeOffset.MinValue;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -65,13 +66,21 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
                         await OnEventAsync(e, ct);
                     }
                 }
-                catch (Exception ex) when (!ct.IsCancellationRequested && ex is DockerUnreachableException or DockerApiException or HttpRequestException or IOException)
+                catch (Exception ex) when (!ct.IsCancellationRequested
+                                           && ex is DockerUnreachableException or DockerConnectionLostException or DockerApiException or HttpRequestException or IOException)
                 {
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OperationCanceledException)
                 {
                     // Not a lost daemon (the store busy, a bug): reported, and the monitor starts over after a growing pause
                     // rather than leaving the environment unwatched.
+                    // A fault long after the last one starts the pause over; faults in a row make it grow.
+                    if (time.GetUtcNow() - lastFault > TimeSpan.FromMinutes(10))
+                    {
+                        faultPause = options.EventsReconnectDelay;
+                    }
+
+                    lastFault = time.GetUtcNow();
                     Faulted?.Invoke(ex, faultPause);
                     await Task.Delay(faultPause, time, ct);
                     faultPause = TimeSpan.FromTicks(Math.Min(faultPause.Ticks * 2, TimeSpan.FromMinutes(2).Ticks));
@@ -117,9 +126,14 @@ internal sealed class HealthMonitor(IDockerEngine docker, EngineOptions options,
                 {
                     await ResyncAsync(ct);
                 }
-                catch (Exception ex) when (ex is DockerUnreachableException or DockerApiException or HttpRequestException or IOException)
+                catch (Exception ex) when (ex is DockerUnreachableException or DockerConnectionLostException or DockerApiException or HttpRequestException or IOException)
                 {
                     // The daemon is away; the events loop reconnects and resyncs when it is back.
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Anything else (the store busy, a bug) is reported; the next tick tries again.
+                    Faulted?.Invoke(ex, options.HealthResyncInterval);
                 }
             }
         }

@@ -119,7 +119,7 @@ internal sealed class EdgeRolloutExecutor(
         rollouts.Unpark(work.Deployment.Id);
         var loopback = entries.GroupBy(e => e.Service).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(e => e.Port).Distinct().ToList(), StringComparer.Ordinal);
         var plan = DeploymentPlanner.Plan(new PlanInput(work.Stack.Project, project, revision, work.StackId, work.Version, ExtraLabels: options.ExtraLabels,
-            NameSuffix: color == Blue ? null : "-" + Green, Color: color, LoopbackPorts: loopback, FilesDirectory: options.FilesDirectory));
+            NameSuffix: color == Blue ? null : "-" + Green, Color: color, LoopbackPorts: loopback, FilesDirectory: options.FilesDirectoryFor(work.Deployment.EnvironmentId)));
 
         var retired = new List<RetiredContainer>();
         var candidates = new List<ContainerSummary>();

@@ -99,12 +99,18 @@ internal sealed class RolloutRegistry
                     _parked[p.DeploymentId] = p;
                 }
             }
-            catch (System.Text.Json.JsonException ex)
+            catch (System.Text.Json.JsonException)
             {
-                throw new InvalidDataException($"{_path} is not a list of parked colors: {ex.Message}", ex);
+                // A damaged cache must not stop the server: it is kept aside for inspection and the list starts empty (a
+                // parked color then leaves at the next rollout, and a rollback redeploys instead of switching).
+                File.Move(_path, _path + ".damaged-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture), overwrite: true);
+                _parked.Clear();
             }
         }
     }
+
+    /// <summary>Raised when parked.json could not be written (the registry in memory is still right).</summary>
+    public event Action<Exception>? SaveFailed;
 
     public RolloutRun? Get(string deploymentId) => _runs.TryGetValue(deploymentId, out var run) ? run : null;
 
@@ -143,11 +149,24 @@ internal sealed class RolloutRegistry
 
         lock (_save)
         {
-            // Written aside and moved over the old file: a crash leaves the old list or the new one, never half of one.
-            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            var temporary = _path + ".tmp";
-            File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(_parked.Values.OrderBy(p => p.DeploymentId, StringComparer.Ordinal).ToList(), Json));
-            File.Move(temporary, _path, overwrite: true);
+            try
+            {
+                // Written aside, flushed and moved over the old file: a crash leaves the old list or the new one.
+                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                var temporary = _path + ".tmp";
+                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+                {
+                    stream.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_parked.Values.OrderBy(p => p.DeploymentId, StringComparer.Ordinal).ToList(), Json));
+                    stream.Flush(flushToDisk: true);
+                }
+
+                File.Move(temporary, _path, overwrite: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: traffic has already moved; only a switch back after a restart is lost.
+                SaveFailed?.Invoke(ex);
+            }
         }
     }
 }

@@ -96,7 +96,7 @@ internal static class RolloutSteps
         {
             throw new DeploymentFailedException($"Pull of {image}{ForPlatform(platform)} failed: {ex.DaemonMessage}");
         }
-        catch (DockerUnreachableException ex)
+        catch (Exception ex) when (ex is DockerUnreachableException or DockerConnectionLostException or IOException && !ct.IsCancellationRequested)
         {
             throw new DeploymentFailedException($"Pull of {image}{ForPlatform(platform)} failed: {ex.Message}");
         }

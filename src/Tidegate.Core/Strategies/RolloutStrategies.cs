@@ -222,10 +222,24 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
                 {
                     var number = ProjectContainers.NumberOf(c);
                     var name = EdgeServer.NameFor(parked.Revision, number);
-                    if (servers.All(s => s.Name != name) && await RolloutSteps.LoopbackPortAsync(docker, c.Id, entry.Port, ct) is { } port)
+                    if (await RolloutSteps.LoopbackPortAsync(docker, c.Id, entry.Port, ct) is not { } port)
                     {
-                        await edge.AddServerAsync(entry, name, port, 100, EdgeServerState.Maint, ct);
+                        throw new DeploymentFailedException($"Parked container {ProjectContainers.NameOf(c)} publishes no loopback port for {entry.Service}:{entry.Port}.");
                     }
+
+                    // A daemon restart gives a restarted container a new loopback port: the server must point at the one it has now.
+                    var existing = servers.FirstOrDefault(s => s.Name == name);
+                    if (existing is not null && existing.Address.EndsWith(":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    if (existing is not null)
+                    {
+                        await edge.RemoveServerAsync(entry, name, ct);
+                    }
+
+                    await edge.AddServerAsync(entry, name, port, 100, EdgeServerState.Maint, ct);
                 }
             }
         });

@@ -19,7 +19,10 @@ internal static class EdgeHosting
         services.AddSingleton(sp =>
         {
             var edge = sp.GetRequiredService<EdgeOptions>();
-            return new RolloutRegistry(edge.Enabled ? edge.ParkedPath : null);
+            var registry = new RolloutRegistry(edge.Enabled ? edge.ParkedPath : null);
+            var logger = sp.GetRequiredService<ILogger<RolloutRegistry>>();
+            registry.SaveFailed += ex => EdgeLog.ParkedSaveFailed(logger, ex, edge.ParkedPath);
+            return registry;
         });
         services.AddSingleton(sp => new RolloutStrategies(sp.GetRequiredService<HaproxyEdge>(), sp.GetRequiredService<RolloutRegistry>(),
             sp.GetRequiredService<TimeProvider>()));
@@ -128,4 +131,10 @@ internal sealed partial class EdgeStartup(
 
     [LoggerMessage(802, LogLevel.Warning, "Removing parked blue-green colors failed; retrying on the next sweep")]
     private static partial void EdgeSweepFailed(ILogger logger, Exception exception);
+}
+
+internal static partial class EdgeLog
+{
+    [LoggerMessage(803, LogLevel.Warning, "The parked blue-green colors could not be written to {Path}; a switch back after a restart will redeploy instead")]
+    public static partial void ParkedSaveFailed(ILogger logger, Exception exception, string path);
 }

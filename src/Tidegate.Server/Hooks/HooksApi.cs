@@ -51,7 +51,14 @@ internal sealed class DeployHookIdempotency(TimeProvider time, Hosting.StoreHold
             var started = await start();
             if (started.Problem is null)
             {
-                await deliveries.AddAsync(caller, key, started.OperationId!, started.DeploymentId!, started.Version!, now - Retention, CancellationToken.None);
+                try
+                {
+                    await deliveries.AddAsync(caller, key, started.OperationId!, started.DeploymentId!, started.Version!, now - Retention, CancellationToken.None);
+                }
+                catch (System.Data.Common.DbException)
+                {
+                    // The operation runs: answer with it. This process still remembers the key; only a restart would forget it.
+                }
             }
             return (started, false);
         }), At: now);

@@ -74,7 +74,7 @@ public sealed class SecretsAndConfigsDeployTests(DockerDaemonFixture fixture) : 
         Assert.All(inspect.Mounts!.Where(m => m.Destination!.StartsWith("/run/secrets/", StringComparison.Ordinal)), m => Assert.False(m.Rw));
         Assert.Equal(0, (await Client.ExecRunAsync(id, ["test", "-c", "/dev/tidegate-null"], Ct)).ExitCode);
         var tokenFile = inspect.Mounts!.Single(m => m.Destination == "/run/secrets/token").Source!;
-        Assert.StartsWith(Path.Combine(FilesDirectory, name) + Path.DirectorySeparatorChar, tokenFile, StringComparison.Ordinal);
+        Assert.StartsWith(Path.Combine(FilesDirectory, Environment.Id, name) + Path.DirectorySeparatorChar, tokenFile, StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(tokenFile));
 
         // The value stays out of the journal, the stored definition and the progress events.
@@ -93,7 +93,7 @@ public sealed class SecretsAndConfigsDeployTests(DockerDaemonFixture fixture) : 
         Assert.Equal(["rotated-" + TokenValue], Directory.GetFiles(Path.GetDirectoryName(tokenFile)!).Select(File.ReadAllText));
 
         Assert.Equal(OperationStatus.Succeeded, (await RunAsync(Service.RemoveAsync(deployment.Id, removeVolumes: false, new OperationRequest("tester"), Ct))).Status);
-        Assert.False(Directory.Exists(Path.Combine(FilesDirectory, name)));
+        Assert.False(Directory.Exists(Path.Combine(FilesDirectory, Environment.Id, name)));
     }
 
     [Fact]
