@@ -101,4 +101,21 @@ public sealed class RecreateBehindTheEdgeTests(DockerDaemonFixture fixture) : Ed
         Assert.True(restart.Status == OperationStatus.Succeeded, restart.Error);
         Assert.Equal("1.1.0", await WaitEdgeAsync("1.1.0"));
     }
+
+    [Fact]
+    public async Task AnEdgeThatRefusesTheEntries_DoesNotFailTheDeploy_AndSaysSo()
+    {
+        await using var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
+            strategies: Strategies);
+        var first = await RunAsync(engine.DeployAsync(Request(ProjectName(), WebStack("recreate", Web("1.0.0"), "1.0.0")), Ct), engine);
+        Assert.True(first.Status == OperationStatus.Succeeded, first.Error);
+
+        // A second deployment declaring the same listen address: the edge refuses it, the containers run anyway.
+        var second = await RunAsync(engine.DeployAsync(Request(ProjectName("other"), WebStack("recreate", Web("1.1.0"), "1.1.0")), Ct), engine);
+
+        Assert.True(second.Status == OperationStatus.Succeeded, second.Error);
+        Assert.Contains(await PhasesAsync(second), m => m.Contains("the edge could not be updated", StringComparison.Ordinal)
+                                                        && m.Contains("already used by deployment", StringComparison.Ordinal));
+        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
+    }
 }
