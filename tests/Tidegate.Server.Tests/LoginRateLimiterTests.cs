@@ -11,6 +11,15 @@ public sealed class LoginRateLimiterTests
     private LoginRateLimiter Limiter(int permits = 2) => new(
         Options.Create(new ServerOptions { Security = { LoginPermitLimit = permits, LoginWindow = TimeSpan.FromMinutes(1) } }), _time);
 
+    [Theory]
+    [InlineData("192.0.2.7", "192.0.2.7")]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    [InlineData(null, "unknown")]
+    public void Addresses_AreCountedPerIPv4Address_OrPerIPv6Slash64(string? address, string partition) =>
+        Assert.Equal(partition, LoginRateLimitMiddleware.Partition(address is null ? null : System.Net.IPAddress.Parse(address)));
+
     [Fact]
     public void BeyondTheLimit_AnAddress_WaitsUntilItsWindowEnds()
     {

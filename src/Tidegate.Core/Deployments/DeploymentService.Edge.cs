@@ -25,6 +25,8 @@ internal sealed partial class DeploymentService
         // any) follow the restored containers.
         if (result.Status == OperationStatus.Succeeded)
         {
+            // A color parked by an earlier blue-green rollout was retired and removed with the rest of the old revision.
+            _strategies!.Rollouts.Unpark(work.Deployment.Id);
             await EdgeFollowAsync(j, docker, work.Deployment.Id, work.Deployment.Name, entries);
         }
         else if (executor.TouchedRunningVersion)

@@ -281,28 +281,39 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
     }
 
     /// <summary>Removes parked colors whose keep time is over (call periodically and at start).</summary>
-    public async Task SweepAsync(IDockerEngine docker, CancellationToken ct)
+    /// <param name="deploymentId">Only this deployment's parked color (the caller opened its environment's engine); null: all.</param>
+    public async Task SweepAsync(IDockerEngine docker, CancellationToken ct, string? deploymentId = null)
     {
         ArgumentNullException.ThrowIfNull(docker);
-        foreach (var parked in rollouts.Expired(time.GetUtcNow()))
+        foreach (var parked in rollouts.Expired(time.GetUtcNow()).Where(p => deploymentId is null || p.DeploymentId == deploymentId))
         {
             if (rollouts.Get(parked.DeploymentId) is not null)
             {
                 continue;
             }
 
+            // Unparked first, so a switch back cannot pick it while it is being removed; parked again if the removal fails,
+            // so the next sweep retries instead of leaking the containers.
             rollouts.Unpark(parked.DeploymentId);
-            foreach (var entry in parked.Entries)
+            try
             {
-                foreach (var server in (await edge.ServersAsync(entry, ct)).Where(s => s.Revision == parked.Revision))
+                foreach (var entry in parked.Entries)
                 {
-                    await edge.RemoveServerAsync(entry, server.Name, ct);
+                    foreach (var server in (await edge.ServersAsync(entry, ct)).Where(s => s.Revision == parked.Revision))
+                    {
+                        await edge.RemoveServerAsync(entry, server.Name, ct);
+                    }
+                }
+
+                foreach (var id in parked.ContainerIds)
+                {
+                    await docker.ContainerRemoveAsync(id, ct);
                 }
             }
-
-            foreach (var id in parked.ContainerIds)
+            catch
             {
-                await docker.ContainerRemoveAsync(id, ct);
+                rollouts.Park(parked);
+                throw;
             }
         }
     }

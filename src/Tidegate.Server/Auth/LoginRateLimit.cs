@@ -82,10 +82,34 @@ internal sealed class LoginRateLimiter(IOptions<ServerOptions> options, TimeProv
 /// <summary>Applies <see cref="LoginRateLimiter"/> to the endpoints marked with <see cref="LoginRateLimitMetadata"/>.</summary>
 internal sealed class LoginRateLimitMiddleware(RequestDelegate next, LoginRateLimiter limiter)
 {
+    /// <summary>The counted unit: an IPv4 address, or an IPv6 /64 (one client usually holds a whole /64 and could otherwise
+    /// rotate through it, getting a fresh limit and a new table entry per request).</summary>
+    internal static string Partition(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<LoginRateLimitMetadata>() is not null
-            && limiter.TryAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is { } retryAfter)
+            && limiter.TryAcquire(Partition(context.Connection.RemoteIpAddress)) is { } retryAfter)
         {
             context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             await AuthProblems.WriteAsync(context, ProblemTypes.RateLimited, "Too many login attempts from this address; wait a minute and try again.");

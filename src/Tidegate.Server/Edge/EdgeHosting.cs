@@ -122,7 +122,7 @@ internal sealed partial class EdgeStartup(
             }
 
             using var docker = engines.Open(environment);
-            await strategies.SweepAsync(docker, ct);
+            await strategies.SweepAsync(docker, ct, parked.DeploymentId);
         }
     }
 

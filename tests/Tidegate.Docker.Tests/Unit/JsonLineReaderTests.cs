@@ -33,6 +33,13 @@ public sealed class JsonLineReaderTests
         Assert.Contains("in the middle of a message", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ABadLineInsideTheStream_StaysAJsonException()
+    {
+        await Assert.ThrowsAnyAsync<System.Text.Json.JsonException>(() =>
+            ReadAllAsync("{\"Type\":\"container\",\"Action\":\"start\"}\nnot json\n{\"Type\":\"container\",\"Action\":\"die\"}\n"));
+    }
+
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<EventMessage>> ReadAllAsync(string text)
