@@ -306,8 +306,16 @@ public sealed class GitSourceTests : IDisposable
 
         public void Dispose()
         {
-            _listener.Stop();
-            _listener.Close();
+            // Close only: after Stop(), Close() binds the freed port again to remove it (managed HttpListener on Unix),
+            // which fails when another process took the port meanwhile.
+            try
+            {
+                _listener.Close();
+            }
+            catch (HttpListenerException)
+            {
+            }
+
             _loop.Wait(TimeSpan.FromSeconds(5));
         }
     }
