@@ -130,7 +130,12 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
             {
                 await ScanAsync(ct);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopping: a scan in progress ends here, and so does the loop.
+                return;
+            }
+            catch (Exception ex)
             {
                 Log.ObserverScanFailed(logger, ex);
             }

@@ -21,7 +21,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
         await RolloutAsync(name, WebStack("blue-green", Web("1.0.0"), "1.0.0", Smoke), "1.0.0", RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
         await WaitEdgeAsync("1.0.0");
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(60));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(60));
         load.Start();
         var (operation, deployment) = await RolloutAsync(name, WebStack("blue-green", Web("1.1.0"), "1.1.0", Smoke), "1.1.0",
             RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
@@ -64,7 +64,7 @@ public sealed class BlueGreenTests(DockerDaemonFixture fixture) : EdgeTest(fixtu
         var name = ProjectName();
         await RolloutAsync(name, WebStack("blue-green", Web("1.0.0"), "1.0.0"), "1.0.0", RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
         await WaitEdgeAsync("1.0.0");
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(90));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(90));
         load.Start();
 
         // Image missing: nothing touched.

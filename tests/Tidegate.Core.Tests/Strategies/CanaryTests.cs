@@ -15,7 +15,7 @@ public sealed class CanaryTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         await WaitEdgeAsync("1.0.0");
         var deploymentId = (await Store.Deployments.GetByNameAsync(Environment.Id, name, Ct))!.Id;
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 8_000, maxDuration: TimeSpan.FromSeconds(75));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 8_000, maxDuration: TimeSpan.FromSeconds(75));
         var loadStarted = DateTimeOffset.UtcNow;
         load.Start();
         var upgrade = Driver.RunAsync(name, WebStack("canary", Web("2.0.0"), "2.0.0", manual), "2.0.0", RolloutStrategyKind.Canary, Ct);
@@ -77,7 +77,7 @@ public sealed class CanaryTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         await RolloutAsync(name, WebStack("canary", Web("1.0.0"), "1.0.0", gated), "1.0.0", RolloutStrategyKind.Canary, OperationStatus.Succeeded);
         await WaitEdgeAsync("1.0.0");
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 12_000, maxDuration: TimeSpan.FromSeconds(180));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 12_000, maxDuration: TimeSpan.FromSeconds(180));
         load.Start();
         const string erroring = """
 

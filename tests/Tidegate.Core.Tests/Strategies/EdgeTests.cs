@@ -41,7 +41,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         Assert.Equal(pid, (await Edge.StatusAsync(Ct)).Pid);
 
         // "Restart Tidegate" under load: a new controller adopts the running HAProxy; nothing is reloaded or dropped.
-        await using (var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 2_000, maxDuration: TimeSpan.FromSeconds(30)))
+        await using (var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 2_000, maxDuration: TimeSpan.FromSeconds(30)))
         {
             load.Start();
             await Wait.UntilAsync(_ => Task.FromResult(load.Completed >= 50), "load running", cancellationToken: Ct);

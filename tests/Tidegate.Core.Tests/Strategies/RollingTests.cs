@@ -17,7 +17,7 @@ public sealed class RollingTests(DockerDaemonFixture fixture) : EdgeTest(fixture
         await WaitEdgeAsync("1.0.0");
         Assert.Equal(3, (await Edge.StatusAsync(Ct)).Frontends[0].Servers.Count);
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 8_000, maxDuration: TimeSpan.FromSeconds(75));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 8_000, maxDuration: TimeSpan.FromSeconds(75));
         load.Start();
         var (operation, deployment) = await RolloutAsync(name, WebStack("rolling", Web("1.1.0"), "1.1.0", strategy, Replicas), "1.1.0",
             RolloutStrategyKind.Rolling, OperationStatus.Succeeded);

@@ -27,7 +27,7 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
         await WaitEdgeAsync("1.0.0");
         var deployment = (await Store.Deployments.GetByNameAsync(Environment.Id, name, Ct))!;
 
-        await using var load = new HttpLoad(Listen, requestsPerSecond: 50, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(90));
+        await using var load = new HttpLoad(Listen, requestsPerSecond: 25, maxRequests: 6_000, maxDuration: TimeSpan.FromSeconds(90));
         load.Start();
         var upgrade = await RunAsync(engine.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, "test:web:web", "web", "1.1.0",
             new StackSource(WebStack("blue-green", Web("1.1.0"), "1.1.0", Keep)), new Dictionary<string, string>(), "tester"), Ct), engine);
