@@ -33,7 +33,10 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
             new StackSource(WebStack("blue-green", Web("1.1.0"), "1.1.0", Keep)), new Dictionary<string, string>(), "tester"), Ct), engine);
 
         Assert.True(upgrade.Status == OperationStatus.Succeeded, upgrade.Error);
-        Assert.Equal("1.1.0", await FirstAnswerAsync(Listen));
+        // The load generator is the judge (every request counted, failures asserted at the end): the new color answers it.
+        var answeredBefore = load.AnswersFrom("1.1.0");
+        await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.1.0") > answeredBefore + 20), "answers from 1.1.0 after the switch",
+            timeout: TimeSpan.FromSeconds(60), cancellationToken: Ct);
         Assert.Contains("traffic switched to green", await PhasesAsync(upgrade));
         deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
         Assert.Equal(("1.1.0", OperationMode.Normal), (deployment.Version, deployment.Mode));
@@ -49,8 +52,9 @@ public sealed class StrategyUpgradeTests(DockerDaemonFixture fixture) : EdgeTest
         Assert.True(rollback.Status == OperationStatus.Succeeded, rollback.Error);
         Assert.Contains(await Store.Operations.ListStepsAsync(rollback.Id, Ct), s => s.Name == "switch-back");
         Assert.Null(new RolloutRegistry(parkedPath).Parked(deployment.Id));
-        Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
-        await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > 50), "answers after the switch back", cancellationToken: Ct);
+        var oldBefore = load.AnswersFrom("1.0.0");
+        await Wait.UntilAsync(_ => Task.FromResult(load.AnswersFrom("1.0.0") > oldBefore + 50), "answers from 1.0.0 after the switch back",
+            timeout: TimeSpan.FromSeconds(60), cancellationToken: Ct);
         await AssertNoFailuresAsync(load);
         deployment = (await Store.Deployments.GetAsync(deployment.Id, Ct))!;
         Assert.Equal(("1.0.0", 1, OperationMode.Normal), (deployment.Version, deployment.CurrentRevision, deployment.Mode));
