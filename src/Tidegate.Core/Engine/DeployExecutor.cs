@@ -293,17 +293,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             var started = new List<string>();
             foreach (var c in service.Containers)
             {
-                var id = await j.StepAsync("create", new { name = c.Name, service = service.Name }, async ct =>
-                {
-                    var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
-                    foreach (var extra in c.ExtraNetworks)
-                    {
-                        await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
-                    }
-
-                    return created;
-                });
-                await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+                var id = await Strategies.RolloutSteps.CreateAndStartAsync(docker, j, service.Name, c);
                 started.Add(id);
             }
 

@@ -365,17 +365,7 @@ internal sealed class EdgeRolloutExecutor(
             var started = new List<string>();
             foreach (var (service, c) in batches[b])
             {
-                var id = await j.StepAsync("create", new { name = c.Name, service = service.Name }, async ct =>
-                {
-                    var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
-                    foreach (var extra in c.ExtraNetworks)
-                    {
-                        await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
-                    }
-
-                    return created;
-                });
-                await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+                var id = await RolloutSteps.CreateAndStartAsync(docker, j, service.Name, c);
                 started.Add(id);
             }
 

@@ -102,6 +102,23 @@ internal static class RolloutSteps
         }
     }
 
+    /// <summary>Creates one planned container (attached to its extra networks) and starts it, each a journaled step.</summary>
+    public static async Task<string> CreateAndStartAsync(IDockerEngine docker, OperationJournal j, string service, PlannedContainer c)
+    {
+        var id = await j.StepAsync("create", new { name = c.Name, service }, async ct =>
+        {
+            var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
+            foreach (var extra in c.ExtraNetworks)
+            {
+                await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
+            }
+
+            return created;
+        });
+        await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+        return id;
+    }
+
     public static NewRevision NewRevision(DeployWork work, IReadOnlyDictionary<string, string> digests) =>
         new(work.Deployment.Id, work.StackId, work.Version, work.Definition, work.Variables, digests, work.RequestedBy, work.Reason);
 
@@ -191,17 +208,7 @@ internal static class RolloutSteps
             {
                 try
                 {
-                    var id = await j.StepAsync("create", new { name = c.Name, service = service.Name }, async ct =>
-                    {
-                        var created = await docker.ContainerCreateAsync(c.Create, c.Name, ct);
-                        foreach (var extra in c.ExtraNetworks)
-                        {
-                            await docker.NetworkConnectAsync(extra.Network, created, extra.Aliases, ct);
-                        }
-
-                        return created;
-                    });
-                    await j.StepAsync("start", new { name = c.Name, id }, ct => docker.ContainerStartAsync(id, ct));
+                    var id = await CreateAndStartAsync(docker, j, service.Name, c);
                     started.Add(id);
                 }
                 catch (DockerApiException ex)
