@@ -14,7 +14,8 @@ internal static class StackFileCommands
     public static Command CreateValidate(CliIO io)
     {
         var files = new Argument<string[]>("file") { Description = "Stack file(s); several are merged in order like docker compose -f.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("validate", "Check stack files and print every error and warning with file, line, column and key path.") { files };
+        var root = RootOption();
+        var command = new Command("validate", "Check stack files and print every error and warning with file, line, column and key path.") { files, root };
         command.SetAction((parseResult, cancellationToken) =>
         {
             var paths = parseResult.GetValue(files)!;
@@ -24,7 +25,13 @@ internal static class StackFileCommands
                 return Task.FromResult(Usage(io, $"no such file: {string.Join(", ", missing)}"));
             }
 
-            var diagnostics = StackCommands.Validate(paths, cancellationToken);
+            var rootDirectory = parseResult.GetValue(root);
+            if (rootDirectory is not null && !Directory.Exists(rootDirectory))
+            {
+                return Task.FromResult(Usage(io, $"no such directory: {rootDirectory}"));
+            }
+
+            var diagnostics = StackCommands.Validate(paths, rootDirectory, cancellationToken);
             if (CliCommand.IsJson(parseResult))
             {
                 io.Out.WriteLine(JsonSerializer.Serialize(new { valid = !diagnostics.HasErrors(), diagnostics = diagnostics.Select(ToJson) }, CliCommand.Indented));
@@ -55,9 +62,10 @@ internal static class StackFileCommands
         var envFiles = new Option<string[]>("--env-file") { Description = "A .env file with values (repeatable; later files win)." };
         var catalogDir = new Option<string?>("--catalog-dir") { Description = "Local catalog directory for stack ids (default: TIDEGATE_CATALOG_DIR)." };
         var reveal = new Option<bool>("--reveal-secrets") { Description = "Print secret variable values instead of masking them." };
+        var root = RootOption();
         var command = new Command("config", "Print the fully resolved stack as YAML, deterministically (like docker compose config).")
         {
-            target, vars, envFiles, catalogDir, reveal,
+            target, vars, envFiles, catalogDir, reveal, root,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -69,10 +77,16 @@ internal static class StackFileCommands
             }
 
             var targets = parseResult.GetValue(target)!;
-            var (files, problem) = await ResolveTargetAsync(targets, parseResult.GetValue(catalogDir), cancellationToken);
+            var (files, sourceRoot, problem) = await ResolveTargetAsync(targets, parseResult.GetValue(catalogDir), cancellationToken);
             if (files is null)
             {
                 return Usage(io, problem!);
+            }
+
+            var rootDirectory = parseResult.GetValue(root) ?? sourceRoot;
+            if (rootDirectory is not null && !Directory.Exists(rootDirectory))
+            {
+                return Usage(io, $"no such directory: {rootDirectory}");
             }
 
             var envs = parseResult.GetValue(envFiles) ?? [];
@@ -81,7 +95,7 @@ internal static class StackFileCommands
                 return Usage(io, $"no such env file: {missingEnv}");
             }
 
-            var result = StackCommands.Config(files, values, envs, new RenderOptions { RevealSecrets = parseResult.GetValue(reveal) }, cancellationToken);
+            var result = StackCommands.Config(files, values, envs, new RenderOptions { RevealSecrets = parseResult.GetValue(reveal) }, rootDirectory, cancellationToken);
             foreach (var d in result.Diagnostics)
             {
                 io.Error.WriteLine(d.ToString());
@@ -96,25 +110,32 @@ internal static class StackFileCommands
         return command;
     }
 
-    /// <summary>Files as given, or the file of a catalog stack version (latest stable when no @version).</summary>
-    private static async Task<(IReadOnlyList<string>? Files, string? Problem)> ResolveTargetAsync(string[] targets, string? catalogDir, CancellationToken cancellationToken)
+    /// <summary>Every path a stack names (include, extends, env_file, secret and config files) must stay below the root:
+    /// by default the first stack file's directory (a catalog stack: its catalog directory).</summary>
+    private static Option<string?> RootOption() => new("--root")
+    {
+        Description = "Directory that every file the stack names (include, extends, env_file, secret/config file) must stay below (default: the stack file's directory).",
+    };
+
+    /// <summary>Files as given, or the file of a catalog stack version (latest stable when no @version) with its source root.</summary>
+    private static async Task<(IReadOnlyList<string>? Files, string? SourceRoot, string? Problem)> ResolveTargetAsync(string[] targets, string? catalogDir, CancellationToken cancellationToken)
     {
         if (targets.All(File.Exists))
         {
-            return (targets, null);
+            return (targets, null, null);
         }
         var text = targets[0];
         var at = text.IndexOf('@', StringComparison.Ordinal);
         var idText = at < 0 ? text : text[..at];
         if (targets.Length != 1 || !StackId.TryParse(idText, out var id))
         {
-            return (null, $"no such file: {string.Join(", ", targets.Where(t => !File.Exists(t)))} (nor a stack id source:product:stack[@version])");
+            return (null, null, $"no such file: {string.Join(", ", targets.Where(t => !File.Exists(t)))} (nor a stack id source:product:stack[@version])");
         }
 
         var dir = catalogDir ?? Environment.GetEnvironmentVariable("TIDEGATE_CATALOG_DIR");
         if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
         {
-            return (null, $"'{text}' is a stack id; give the catalog directory with --catalog-dir or TIDEGATE_CATALOG_DIR");
+            return (null, null, $"'{text}' is a stack id; give the catalog directory with --catalog-dir or TIDEGATE_CATALOG_DIR");
         }
 
         var options = new CatalogOptions();
@@ -123,13 +144,13 @@ internal static class StackFileCommands
         var sync = await catalog.SyncAsync(id.Source, cancellationToken);
         if (!sync.Succeeded)
         {
-            return (null, $"catalog '{dir}' could not be read: {sync.Error?.Message}");
+            return (null, null, $"catalog '{dir}' could not be read: {sync.Error?.Message}");
         }
 
         var version = at < 0 ? catalog.GetLatest(idText, includePrerelease: false) : catalog.FindVersion(idText, text[(at + 1)..]);
         return version is null
-            ? (null, at < 0 ? $"stack '{idText}' not found in {dir}" : $"version '{text[(at + 1)..]}' of '{idText}' not found in {dir}")
-            : ([version.FullPath], null);
+            ? (null, null, at < 0 ? $"stack '{idText}' not found in {dir}" : $"version '{text[(at + 1)..]}' of '{idText}' not found in {dir}")
+            : ([version.FullPath], version.SourceRoot, null);
     }
 
     private static object ToJson(Diagnostic d) => new

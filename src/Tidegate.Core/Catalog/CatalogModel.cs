@@ -40,6 +40,10 @@ internal sealed record StackVersion(
     [MemberNotNullWhen(false, nameof(Version), nameof(Metadata))]
     public bool IsBroken => Version is null || Metadata is null || Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
 
+    /// <summary>The directory every file this stack names must stay below: its source's directory or git checkout
+    /// (above any sub-path, so stacks may share files anywhere in the source).</summary>
+    public required string SourceRoot { get; init; }
+
     public bool IsPrerelease => Version?.IsPrerelease ?? false;
     public string? VersionText => Version?.ToNormalizedString();
     public string? ReleaseNotesUrl => Metadata?.ReleaseNotesUrl;

@@ -21,7 +21,9 @@ internal sealed class DirectorySourceScanner(IStackReader reader)
         MatchType = MatchType.Simple,
     };
 
-    public IReadOnlyList<CatalogProduct> Scan(string sourceId, string root, CancellationToken cancellationToken)
+    /// <summary>Reads the stack files under <paramref name="root"/>; every file they name must stay below
+    /// <paramref name="sourceRoot"/> (the source's directory or checkout; <paramref name="root"/> or a folder inside it).</summary>
+    public IReadOnlyList<CatalogProduct> Scan(string sourceId, string root, string sourceRoot, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(root))
         {
@@ -37,7 +39,7 @@ internal sealed class DirectorySourceScanner(IStackReader reader)
         foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            entries.Add(ReadEntry(sourceId, root, file, cancellationToken));
+            entries.Add(ReadEntry(sourceId, root, sourceRoot, file, cancellationToken));
         }
         return CatalogAssembler.Assemble(sourceId, entries);
     }
@@ -71,13 +73,13 @@ internal sealed class DirectorySourceScanner(IStackReader reader)
         }
     }
 
-    private StackVersion ReadEntry(string sourceId, string root, string file, CancellationToken cancellationToken)
+    private StackVersion ReadEntry(string sourceId, string root, string sourceRoot, string file, CancellationToken cancellationToken)
     {
         var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
         var folders = relative.Split('/')[..^1];
         var diagnostics = new List<Diagnostic>();
 
-        var read = ReadSafely(file, cancellationToken);
+        var read = ReadSafely(file, sourceRoot, cancellationToken);
         diagnostics.AddRange(read.Diagnostics);
         var metadata = read.Metadata;
 
@@ -92,19 +94,20 @@ internal sealed class DirectorySourceScanner(IStackReader reader)
         var stack = ResolveId(metadata?.StackName, "x-tidegate.stack", stackDefault, file, diagnostics);
 
         var version = ResolveVersion(metadata?.Version, folderVersion, folders.Length > 0 ? folders[^1] : null, file, diagnostics);
-        return new StackVersion(new StackId(sourceId, product, stack), version, relative, file, metadata, diagnostics);
+        return new StackVersion(new StackId(sourceId, product, stack), version, relative, file, metadata, diagnostics) { SourceRoot = sourceRoot };
     }
 
-    private StackReadResult ReadSafely(string file, CancellationToken cancellationToken)
+    private StackReadResult ReadSafely(string file, string sourceRoot, CancellationToken cancellationToken)
     {
         try
         {
-            return reader.Read(file, cancellationToken);
+            return reader.Read(file, sourceRoot, cancellationToken);
         }
-        // One unreadable file must not fail the whole source: whatever the reader throws becomes a diagnostic.
+        // One unreadable file must not fail the whole source: whatever the reader throws becomes a diagnostic (without
+        // the exception's text, which viewers would read in the catalog and which could quote a file).
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new StackReadResult(null, [Error(file, "", $"The file could not be read: {ex.Message}")]);
+            return new StackReadResult(null, [Error(file, "", $"The file could not be read ({ex.GetType().Name}).")]);
         }
     }
 

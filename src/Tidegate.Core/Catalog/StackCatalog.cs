@@ -178,6 +178,7 @@ internal sealed class StackCatalog
     {
         string root;
         string? revision = null;
+        string sourceRoot;
         if (source.Kind is CatalogSourceKind.Git)
         {
             var checkout = await _git.FetchAsync(source, cancellationToken);
@@ -188,6 +189,7 @@ internal sealed class StackCatalog
         {
             root = source.Location;
         }
+        sourceRoot = Path.GetFullPath(root);
         if (source.SubPath is { } subPath)
         {
             root = Path.Combine(root, subPath);
@@ -197,7 +199,7 @@ internal sealed class StackCatalog
             }
         }
         // Reading files is synchronous (the reader contract); keep it off the caller's thread.
-        var products = await Task.Run(() => _scanner.Scan(source.Id, root, cancellationToken), cancellationToken);
+        var products = await Task.Run(() => _scanner.Scan(source.Id, root, sourceRoot, cancellationToken), cancellationToken);
         return new SourceContent(source.Id, root, revision, startedAt, products);
     }
 

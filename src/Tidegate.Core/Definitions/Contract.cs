@@ -72,10 +72,11 @@ public sealed record StackMetadata
 }
 
 /// <summary>What the catalog needs from a stack file: its metadata and its findings. Implemented by the
-/// stack loader; the catalog reads every file of a source through it.</summary>
+/// stack loader; the catalog reads every file of a source through it. Every file the stack names (include, extends,
+/// env_file, secret and config files) must stay below <c>sourceRoot</c>.</summary>
 public interface IStackReader
 {
-    StackReadResult Read(string file, CancellationToken cancellationToken);
+    StackReadResult Read(string file, string sourceRoot, CancellationToken cancellationToken);
 }
 
 /// <summary>Metadata is null when the file could not be read at all; Diagnostics hold every error and

@@ -19,24 +19,33 @@ internal static class StackCommands
 {
     /// <summary>Every diagnostic of the file (and what it includes/extends); exit non-zero when any is an error.</summary>
     public static IReadOnlyList<Diagnostic> Validate(string file, CancellationToken cancellationToken = default)
-        => Validate([file], cancellationToken);
+        => Validate([file], null, cancellationToken);
 
-    /// <summary>Validates several files merged in order (like <c>docker compose -f a -f b</c>).</summary>
-    public static IReadOnlyList<Diagnostic> Validate(IReadOnlyList<string> files, CancellationToken cancellationToken = default)
-        => StackLoader.LoadFiles(files, cancellationToken).Diagnostics;
+    /// <summary>Validates several files merged in order (like <c>docker compose -f a -f b</c>). Every file they name must
+    /// stay below <paramref name="root"/> (default: the first file's directory).</summary>
+    public static IReadOnlyList<Diagnostic> Validate(IReadOnlyList<string> files, string? root = null, CancellationToken cancellationToken = default)
+        => StackLoader.LoadFiles(files, Root(files, root), cancellationToken).Diagnostics;
+
+    private static StackFiles Root(IReadOnlyList<string> files, string? root)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return root is not null ? StackFiles.Disk(root, "the stack's root directory")
+            : files.Count > 0 ? StackFiles.DiskBeside(files[0])
+            : throw new ArgumentException("at least one file is needed", nameof(files));
+    }
 
     /// <summary>The resolved YAML with <paramref name="variables"/> (highest) over values from
     /// <paramref name="envFiles"/> (later files win) over declared defaults. Yaml is null on errors.</summary>
     public static ConfigResult Config(string file, IReadOnlyDictionary<string, string>? variables = null, IReadOnlyList<string>? envFiles = null,
         RenderOptions? options = null, CancellationToken cancellationToken = default)
-        => Config([file], variables, envFiles, options, cancellationToken);
+        => Config([file], variables, envFiles, options, null, cancellationToken);
 
     /// <summary>As <see cref="Config(string, IReadOnlyDictionary{string, string}?, IReadOnlyList{string}?, RenderOptions?, CancellationToken)"/>
     /// for several files merged in order.</summary>
     public static ConfigResult Config(IReadOnlyList<string> files, IReadOnlyDictionary<string, string>? variables = null, IReadOnlyList<string>? envFiles = null,
-        RenderOptions? options = null, CancellationToken cancellationToken = default)
+        RenderOptions? options = null, string? root = null, CancellationToken cancellationToken = default)
     {
-        var template = StackLoader.LoadFiles(files, cancellationToken);
+        var template = StackLoader.LoadFiles(files, Root(files, root), cancellationToken);
         var diagnostics = new List<Diagnostic>();
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var envFile in envFiles ?? [])

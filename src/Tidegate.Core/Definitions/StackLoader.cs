@@ -7,24 +7,37 @@ using static Tidegate.Core.Definitions.Yaml.YNodeExtensions;
 namespace Tidegate.Core.Definitions;
 
 /// <summary>Loads stack files: YAML with positions, include, extends, override files, x-tidegate,
-/// variable discovery and the typed checks. Never throws for a user's mistake.</summary>
+/// variable discovery and the typed checks. Never throws for a user's mistake. Every file a stack names stays below
+/// its root (<see cref="StackFiles"/>): the catalog source for a catalog stack, else the stack file's directory.</summary>
 internal sealed class StackLoader : IStackReader
 {
-    public StackReadResult Read(string file, CancellationToken cancellationToken) => LoadFile(file, cancellationToken).ToReadResult();
+    public StackReadResult Read(string file, string sourceRoot, CancellationToken cancellationToken)
+        => LoadFiles([file], StackFiles.Disk(sourceRoot), cancellationToken).ToReadResult();
 
+    /// <summary>Loads one file; what it names must stay below its own directory.</summary>
     public static StackTemplate LoadFile(string path, CancellationToken cancellationToken = default) => LoadFiles([path], cancellationToken);
 
-    /// <summary>Loads several files merged in order (later files override, 13-merge.md).</summary>
+    /// <summary>Loads one file of a catalog source; what it names must stay below <paramref name="sourceRoot"/>.</summary>
+    public static StackTemplate LoadFile(string path, string sourceRoot, CancellationToken cancellationToken = default)
+        => LoadFiles([path], StackFiles.Disk(sourceRoot), cancellationToken);
+
+    /// <summary>Loads several files merged in order (later files override, 13-merge.md); what they name must stay below
+    /// the first file's directory.</summary>
     public static StackTemplate LoadFiles(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+        => LoadFiles(paths, StackFiles.DiskBeside(paths is { Count: > 0 } ? paths[0] : throw new ArgumentException("at least one file is needed", nameof(paths))),
+            cancellationToken);
+
+    /// <inheritdoc cref="LoadFiles(IReadOnlyList{string}, CancellationToken)"/>
+    public static StackTemplate LoadFiles(IReadOnlyList<string> paths, StackFiles files, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(files);
         if (paths.Count == 0)
         {
             throw new ArgumentException("at least one file is needed", nameof(paths));
         }
 
         var diagnostics = new List<Diagnostic>();
-        var files = StackFiles.Disk();
         YNode? merged = null;
         var ok = true;
         try
@@ -51,14 +64,14 @@ internal sealed class StackLoader : IStackReader
     }
 
     /// <summary>Loads YAML text; relative include and extends paths resolve against the file name's directory, read from
-    /// <paramref name="files"/> (default: the file system).</summary>
+    /// <paramref name="files"/> (default: the file system below the file name's directory).</summary>
     public static StackTemplate LoadText(string text, string fileName = "compose.yaml", CancellationToken cancellationToken = default) =>
         LoadText(text, fileName, null, cancellationToken);
 
     /// <inheritdoc cref="LoadText(string, string, CancellationToken)"/>
     public static StackTemplate LoadText(string text, string fileName, StackFiles? files, CancellationToken cancellationToken)
     {
-        files ??= StackFiles.Disk();
+        files ??= StackFiles.DiskBeside(fileName);
         var diagnostics = new List<Diagnostic>();
         YNode? tree;
         try
@@ -85,10 +98,10 @@ internal sealed class StackLoader : IStackReader
         }
     }
 
-    // Last line of defence: a file must never surface as a stack trace.
+    // Last line of defence: a file must never surface as a stack trace, nor as an exception text that could quote it.
     private static StackTemplate Unprocessable(string file, List<Diagnostic> diagnostics, Exception ex)
     {
-        diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", "the file could not be processed: " + ex.Message));
+        diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", $"the file could not be processed ({ex.GetType().Name})"));
         return new StackTemplate { File = file, LoadDiagnostics = diagnostics.ToList(), Diagnostics = diagnostics.ToList() };
     }
 

@@ -56,11 +56,12 @@ internal static class StackResolver
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Last line of defence: a user's stack must never surface as a stack trace.
+            // Last line of defence: a user's stack must never surface as a stack trace, nor an exception text that
+            // could carry a value of the stack or of a file it names.
             return new ResolvedStack
             {
                 Template = template,
-                Diagnostics = [.. template.Diagnostics, new Diagnostic(DiagnosticSeverity.Error, template.File, 1, 1, "", "the stack could not be resolved: " + ex.Message)],
+                Diagnostics = [.. template.Diagnostics, new Diagnostic(DiagnosticSeverity.Error, template.File, 1, 1, "", $"the stack could not be resolved ({ex.GetType().Name})")],
             };
         }
     }
@@ -81,7 +82,7 @@ internal static class StackResolver
         var project = ComposeParser.Parse(tree, ctx);
         ComposeValidator.Validate(project, ctx, template.File);
         project = EnvFileApplier.Apply(project, template.File, ctx, lookup, template.Files);
-        project = FileObjectResolver.Apply(project, template.File, ctx, lookup);
+        project = FileObjectResolver.Apply(project, template.File, ctx, lookup, template.Files);
 
         var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         var masked = project;
@@ -94,7 +95,7 @@ internal static class StackResolver
             var maskedCtx = new ParseContext([], template.File);
             // env_files interpolate too, so they need the masking lookup as well or a secret inside one leaks.
             masked = EnvFileApplier.Apply(ComposeParser.Parse(maskedTree, maskedCtx), template.File, maskedCtx, maskedLookup, template.Files);
-            masked = FileObjectResolver.Apply(masked, template.File, maskedCtx, maskedLookup);
+            masked = FileObjectResolver.Apply(masked, template.File, maskedCtx, maskedLookup, template.Files);
             tidegate = (maskedTree as YMap)?["x-tidegate"];
         }
 

@@ -30,7 +30,7 @@ internal sealed record StackTemplate
     public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
 
     /// <summary>Where include, extends and env_file contents come from (and what was read, for a revision's copy).</summary>
-    public StackFiles Files { get; init; } = StackFiles.Disk();
+    public StackFiles Files { get; init; } = StackFiles.None;
 
     /// <summary>Declared variables first (in declaration order), then those discovered from references.</summary>
     public IReadOnlyList<VariableDefinition> Variables => Metadata.Variables;

@@ -2,8 +2,13 @@ using Tidegate.Core.Store;
 
 namespace Tidegate.Core.Deployments;
 
-/// <summary>A stack definition as text (a catalog file's content). FileName places relative paths (env files, includes).</summary>
-internal sealed record StackSource(string Text, string FileName = "compose.yaml");
+/// <summary>A stack definition as text (a catalog file's content). FileName places relative paths (env files, includes);
+/// every path the stack names must stay below Root (a catalog stack: its source's root; default: FileName's directory).</summary>
+internal sealed record StackSource(string Text, string FileName = "compose.yaml", string? Root = null)
+{
+    public Definitions.StackTemplate Load(CancellationToken ct) =>
+        Definitions.StackLoader.LoadText(Text, FileName, Root is null ? null : Definitions.StackFiles.Disk(Root), ct);
+}
 
 /// <summary>Deploy a stack version into an environment under a deployment name (= compose project name).
 /// A new deployment is created; an existing one gets a new revision.</summary>
@@ -41,18 +46,22 @@ internal abstract record OperationStartResult
 /// <summary>What a revision's definition column holds: the source to resolve again (redeploy, rollback), the resolved
 /// definition with secrets masked (for display and diffs), and a copy of every other file the stack read (include,
 /// extends, env_file; full path → text) so it resolves the same way later. Revisions written before the copy existed
-/// have <see cref="Files"/> null and read those files from disk.</summary>
-internal sealed record StoredDefinition(string File, string Source, string Resolved, IReadOnlyDictionary<string, string>? Files = null)
+/// have <see cref="Files"/> null and read those files from disk. Root is the directory every named file had to stay
+/// below when the revision ran; the same rule holds for the copy (revisions without it: the stack file's directory).</summary>
+internal sealed record StoredDefinition(string File, string Source, string Resolved, IReadOnlyDictionary<string, string>? Files = null, string? Root = null)
 {
     public static StoredDefinition Of(StackSource source, Definitions.ResolvedStack stack)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(stack);
         var files = stack.Template.Files.Read;
-        return new StoredDefinition(source.FileName, source.Text, stack.Render(), files.Count == 0 ? null : files);
+        return new StoredDefinition(source.FileName, source.Text, stack.Render(), files.Count == 0 ? null : files, stack.Template.Files.Root);
     }
 
     /// <summary>Loads the stored source again, with include/extends/env_file from the revision's copy.</summary>
-    public Definitions.StackTemplate Load(CancellationToken ct) =>
-        Definitions.StackLoader.LoadText(Source, File, Files is null ? null : Definitions.StackFiles.FromCopy(Files), ct);
+    public Definitions.StackTemplate Load(CancellationToken ct)
+    {
+        var root = Root ?? Definitions.StackFiles.DirectoryOf(File);
+        return Definitions.StackLoader.LoadText(Source, File, Files is null ? Definitions.StackFiles.Disk(root) : Definitions.StackFiles.FromCopy(Files, root), ct);
+    }
 }

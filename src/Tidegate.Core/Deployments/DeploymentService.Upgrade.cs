@@ -31,7 +31,7 @@ internal sealed partial class DeploymentService
         if (deployment.CurrentRevision is { } number && await store.Revisions.GetAsync(deployment.Id, number, ct) is { } running
             && OperationJournal.Deserialize<StoredDefinition>(running.Definition) is { } stored)
         {
-            var comparison = StackDiff.Compare(stored.Load(ct), StackLoader.LoadFile(latest.FullPath, ct));
+            var comparison = StackDiff.Compare(stored.Load(ct), StackLoader.LoadFile(latest.FullPath, latest.SourceRoot, ct));
             (added, removed) = (comparison.NewVariables, comparison.RemovedVariableNames);
         }
 
@@ -68,7 +68,7 @@ internal sealed partial class DeploymentService
             return new OperationStartResult.NotAllowed(reason);
         }
 
-        var template = StackLoader.LoadText(request.Source.Text, request.Source.FileName, ct);
+        var template = request.Source.Load(ct);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var known = template.Variables.ToDictionary(v => v.Name, StringComparer.Ordinal);
         foreach (var name in request.Variables.Keys.Where(n => !known.ContainsKey(n)))

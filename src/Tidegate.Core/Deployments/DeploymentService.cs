@@ -37,7 +37,7 @@ internal sealed partial class DeploymentService(
             return new OperationStartResult.NotFound($"environment {request.EnvironmentId}");
         }
 
-        var template = StackLoader.LoadText(request.Source.Text, request.Source.FileName, ct);
+        var template = request.Source.Load(ct);
         var (stack, variables, errors) = await ResolveAsync(template, environment.Id, request.Variables, ct);
         if (errors.Count > 0)
         {

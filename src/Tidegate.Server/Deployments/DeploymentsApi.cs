@@ -107,7 +107,7 @@ internal static class DeploymentsApi
         {
             return Problems.Of(ProblemTypes.Conflict, $"{UpgradeReasons.NoNewerVersion}: {version.VersionText} is not newer than {d.Version}; use rollback to go back.");
         }
-        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath, version.SourceRoot);
         var result = await engine.UpgradeAsync(new UpgradeWorkRequest(d.Id, version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!, source,
             request.Variables ?? new Dictionary<string, string>(), user.ActorName(), request.SessionId, request.Strategy), ct);
         return Started(result, request.SessionId);
@@ -264,7 +264,7 @@ internal static class DeploymentsApi
                 ? Problems.NotFound("Stack", body.StackId!)
                 : Problems.NotFound("Version of stack " + body.StackId, body.Version ?? "latest");
         }
-        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath, version.SourceRoot);
         var variables = (body.Variables ?? new Dictionary<string, string>()).Select(v => new VariableValue(v.Key, v.Value, false)).ToList();
         var request = new DeployRequest(environmentId, body.Name!.Trim(), version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!,
             source, variables, user.ActorName(), SessionId: body.SessionId);

@@ -185,7 +185,7 @@ internal static class HooksApi
         if (existing?.CurrentRevision is not null && version.StackId.ProductKey == existing.ProductId
             && CatalogVersions.TryParse(existing.Version, out var current) && CatalogVersions.Precedence.Compare(version.Version, current) > 0)
         {
-            var upgradeSource = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+            var upgradeSource = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath, version.SourceRoot);
             return await engine.UpgradeAsync(new UpgradeWorkRequest(existing.Id, version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!,
                 upgradeSource, body.Variables ?? new Dictionary<string, string>(), user.ActorName(), body.SessionId), ct) switch
             {
@@ -214,7 +214,7 @@ internal static class HooksApi
                 values.Add(replaced);
             }
         }
-        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath);
+        var source = new StackSource(await File.ReadAllTextAsync(version.FullPath, ct), version.FullPath, version.SourceRoot);
         var request = new DeployRequest(environment.Id, name, version.StackId.ToString(), version.StackId.ProductKey, version.VersionText!, source, values,
             user.ActorName(), "webhook deploy", body.SessionId);
         return await engine.DeployAsync(request, ct) switch

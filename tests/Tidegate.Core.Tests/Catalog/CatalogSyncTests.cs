@@ -250,10 +250,10 @@ public sealed class CatalogSyncTests : IDisposable
     {
         public CancellationTokenSource? CancelOnRead { get; set; }
 
-        public StackReadResult Read(string file, CancellationToken cancellationToken)
+        public StackReadResult Read(string file, string sourceRoot, CancellationToken cancellationToken)
         {
             CancelOnRead?.Cancel();
-            return inner.Read(file, cancellationToken);
+            return inner.Read(file, sourceRoot, cancellationToken);
         }
     }
 
@@ -271,7 +271,7 @@ public sealed class CatalogSyncTests : IDisposable
 
         public void Release() => _gate.Set();
 
-        public StackReadResult Read(string file, CancellationToken cancellationToken)
+        public StackReadResult Read(string file, string sourceRoot, CancellationToken cancellationToken)
         {
             var active = Interlocked.Increment(ref _active);
             int seen;
@@ -283,7 +283,7 @@ public sealed class CatalogSyncTests : IDisposable
             _gate.Wait(cancellationToken);
             try
             {
-                return inner.Read(file, cancellationToken);
+                return inner.Read(file, sourceRoot, cancellationToken);
             }
             finally
             {
@@ -303,7 +303,7 @@ public sealed class CatalogSyncTests : IDisposable
 
         public void Release() => _gate.Set();
 
-        public StackReadResult Read(string file, CancellationToken cancellationToken)
+        public StackReadResult Read(string file, string sourceRoot, CancellationToken cancellationToken)
         {
             if (Path.GetFullPath(file).StartsWith(gatedDirectory, StringComparison.Ordinal))
             {
@@ -311,7 +311,7 @@ public sealed class CatalogSyncTests : IDisposable
                 GatedReadStarted.Set();
                 _gate.Wait(cancellationToken);
             }
-            return inner.Read(file, cancellationToken);
+            return inner.Read(file, sourceRoot, cancellationToken);
         }
     }
 

@@ -190,7 +190,8 @@ public sealed class MergeIncludeExtendsTests
                 depends_on: [db]
             """);
 
-        var template = StackLoader.LoadFile(main);
+        // ../common stays inside the source (the temp directory): a catalog source root allows it.
+        var template = StackLoader.LoadFile(main, dir.Path);
 
         Assert.Empty(template.Diagnostics.Errors());
         var db = template.Preview!.Service("db")!;

@@ -192,13 +192,13 @@ public sealed class ServiceFieldTests
     [Theory]
     [InlineData("restart: sometimes", "services.web.restart", "expected no, always, on-failure[:max-retries] or unless-stopped, got 'sometimes'")]
     [InlineData("privileged: perhaps", "services.web.privileged", "expected a boolean (true or false), got 'perhaps'")]
-    [InlineData("cpus: lots", "services.web.cpus", "expected a number, got 'lots'")]
+    [InlineData("cpus: lots", "services.web.cpus", "expected a number 0-4096, got 'lots'")]
     [InlineData("networks: [nowhere]", "services.web.networks.nowhere", "network 'nowhere' is used but not defined")]
     [InlineData("secrets: [nope]", "services.web.secrets[0]", "secret 'nope' is used but not defined")]
     [InlineData("configs: [nope]", "services.web.configs[0]", "config 'nope' is used but not defined")]
     [InlineData("networks:\n  front:\n    ipv4_address: 999.1.1.1", "services.web.networks.front.ipv4_address", "expected an IPv4 address")]
     [InlineData("pull_policy: sometimes", "services.web.pull_policy", "expected one of always, never")]
-    [InlineData("deploy:\n  replicas: -1", "services.web.deploy.replicas", "expected an integer >= 0")]
+    [InlineData("deploy:\n  replicas: -1", "services.web.deploy.replicas", "expected a number of replicas 0-1000")]
     [InlineData("ulimits:\n  nofile:\n    soft: 1", "services.web.ulimits.nofile", "expected both 'soft' and 'hard'")]
     public void InvalidFields_ReportPathAndExpectation(string yaml, string path, string message)
     {

@@ -176,7 +176,7 @@ public sealed class TidegateExtensionTests
         var file = dir.Write("stack.yaml", "x-tidegate:\n  product: p\n  version: 1.0.0\nservices:\n  web:\n    image: nginx\n");
         IStackReader reader = new StackLoader();
 
-        var result = reader.Read(file, CancellationToken.None);
+        var result = reader.Read(file, dir.Path, CancellationToken.None);
 
         Assert.False(result.HasErrors);
         Assert.Equal("p", result.Metadata!.ProductId);
@@ -185,7 +185,7 @@ public sealed class TidegateExtensionTests
     [Fact]
     public void StackReader_MissingFile_HasNoMetadataAndAnError()
     {
-        var result = new StackLoader().Read("/nonexistent/tidegate/stack.yaml", CancellationToken.None);
+        var result = new StackLoader().Read("/nonexistent/tidegate/stack.yaml", "/nonexistent/tidegate", CancellationToken.None);
 
         Assert.True(result.HasErrors);
         Assert.Null(result.Metadata);

@@ -4,31 +4,74 @@ using static Tidegate.Core.Definitions.Yaml.YNodeExtensions;
 namespace Tidegate.Core.Definitions.Compose;
 
 /// <summary>Reads one Compose file and applies its include and extends (recursively, with cycle checks).
-/// Paths are resolved relative to the file that names them.</summary>
+/// Paths are resolved relative to the file that names them and must stay below the stack's root
+/// (<see cref="StackFiles.Locate"/>). A file pulled in by include or extends is foreign: its diagnostics never quote
+/// its text, so a stack cannot turn Tidegate into a reader of files it names.</summary>
 internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, StackFiles files, CancellationToken cancellationToken)
 {
+    /// <summary>How deep include and extends may nest (a chain of files, not a count).</summary>
+    public const int MaxDepth = 16;
+
     private static readonly string[] TopLevelResources = ["services", "networks", "volumes", "secrets", "configs"];
 
+    private int _loads;
+
+    /// <summary>Loads a stack file the caller chose (the main file, or one of several merged files).</summary>
     public YMap? Load(string fullPath, string displayPath, HashSet<string> chain)
     {
+        var located = new StackPath(fullPath, true);
+        return ReadAndLoad(located, displayPath, chain, foreign: false, at: null, path: "");
+    }
+
+    private YMap? ReadAndLoad(StackPath located, string displayPath, HashSet<string> chain, bool foreign, YNode? at, string path)
+    {
         cancellationToken.ThrowIfCancellationRequested();
-        string text;
-        try
+        if (foreign && ++_loads > StackFiles.MaxFiles)
         {
-            text = files.ReadAllText(fullPath);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, displayPath, 0, 0, "", "cannot read the file: " + ex.Message));
+            Error(at!, path, $"the stack reads more than {StackFiles.MaxFiles} files through include and extends");
             return null;
         }
 
-        return LoadFromText(text, displayPath, chain, fullPath);
+        string text;
+        try
+        {
+            text = foreign ? files.ReadAllText(located) : ReadMain(located.FullPath);
+        }
+        catch (StackFileTooLargeException)
+        {
+            AddError(at, path, displayPath, $"the file is larger than {StackFiles.MaxFileBytes / 1024} KiB");
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // The exception text names the path only; foreign content is never read into a message.
+            AddError(at, path, displayPath, "cannot read the file: " + ex.Message);
+            return null;
+        }
+
+        return LoadFromText(text, displayPath, chain, located.FullPath, foreign);
     }
 
-    public YMap? LoadFromText(string text, string displayPath, HashSet<string> chain, string? fullPath = null)
+    private static string ReadMain(string fullPath)
     {
-        var tree = YamlTreeReader.Read(text, displayPath, diagnostics);
+        // The main file is named by the caller (catalog scan, command line), not by a stack; it is read as is.
+        if (new FileInfo(fullPath) is { Exists: true, Length: > StackFiles.MaxFileBytes })
+        {
+            throw new StackFileTooLargeException();
+        }
+
+        return File.ReadAllText(fullPath);
+    }
+
+    public YMap? LoadFromText(string text, string displayPath, HashSet<string> chain, string? fullPath = null, bool foreign = false)
+    {
+        if (text.Length > StackFiles.MaxFileBytes)
+        {
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, displayPath, 1, 1, "", $"the file is larger than {StackFiles.MaxFileBytes / 1024} KiB"));
+            return null;
+        }
+
+        var tree = YamlTreeReader.Read(text, displayPath, diagnostics, quoteContent: !foreign);
         if (tree is null)
         {
             return null;
@@ -52,6 +95,38 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, StackFiles
         root = ResolveExtends(root, dir, displayPath, inner);
         root = ResolveIncludes(root, dir, inner);
         return root;
+    }
+
+    /// <summary>Locates a path named by include or extends: inside the root, not a cycle, not too deep, existing.
+    /// Null (with an error at <paramref name="at"/>) otherwise.</summary>
+    private StackPath? LocateNamed(YNode at, string path, string dir, string written, string what, HashSet<string> chain, string cycleMessage, string missingMessage)
+    {
+        var located = files.Locate(dir, written);
+        if (!located.Inside)
+        {
+            Error(at, path, $"{what} path '{written}' leaves {files.Boundary}: every file a stack names must be below its source's root");
+            return null;
+        }
+
+        if (chain.Contains(located.FullPath))
+        {
+            Error(at, path, cycleMessage);
+            return null;
+        }
+
+        if (chain.Count >= MaxDepth)
+        {
+            Error(at, path, $"{what} nests more than {MaxDepth} files deep");
+            return null;
+        }
+
+        if (!files.Exists(located))
+        {
+            Error(at, path, missingMessage);
+            return null;
+        }
+
+        return located;
     }
 
     private YMap ResolveIncludes(YMap root, string dir, HashSet<string> chain)
@@ -109,20 +184,13 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, StackFiles
                     continue;
                 }
 
-                var full = Path.GetFullPath(Path.Combine(dir, p.Value));
-                if (chain.Contains(full))
+                if (LocateNamed(p, ip, dir, p.Value, "include", chain, $"include cycle: '{p.Value}' includes itself",
+                        $"included file '{p.Value}' does not exist") is not { } full)
                 {
-                    Error(p, ip, $"include cycle: '{p.Value}' includes itself");
                     continue;
                 }
 
-                if (!files.Exists(full))
-                {
-                    Error(p, ip, $"included file '{p.Value}' does not exist");
-                    continue;
-                }
-
-                var tree = Load(full, full, chain);
+                var tree = ReadAndLoad(full, full.FullPath, chain, foreign: true, p, ip);
                 if (tree is not null)
                 {
                     included = included is null ? tree : ComposeMerger.Merge(included, tree, "", diagnostics);
@@ -250,20 +318,13 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, StackFiles
         }
         else
         {
-            var full = Path.GetFullPath(Path.Combine(dir, file));
-            if (chain.Contains(full))
+            if (LocateNamed(ext.Value, Join(path, "file"), dir, file, "extends", chain, $"extends cycle: '{file}' leads back to this file",
+                    $"file '{file}' does not exist") is not { } full)
             {
-                Error(ext.Value, path, $"extends cycle: '{file}' leads back to this file");
                 return local;
             }
 
-            if (!files.Exists(full))
-            {
-                Error(ext.Value, Join(path, "file"), $"file '{file}' does not exist");
-                return local;
-            }
-
-            var other = Load(full, full, chain);
+            var other = ReadAndLoad(full, full.FullPath, chain, foreign: true, ext.Value, Join(path, "file"));
             baseNode = (other?["services"] as YMap)?[baseName];
             if (baseNode is null)
             {
@@ -279,6 +340,18 @@ internal sealed class ComposeFileLoader(List<Diagnostic> diagnostics, StackFiles
         var merged = ComposeMerger.Merge(baseNode, local, "services." + name, diagnostics) ?? local;
         resolved[name] = merged;
         return merged;
+    }
+
+    private void AddError(YNode? at, string path, string file, string message)
+    {
+        if (at is null)
+        {
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 0, 0, "", message));
+        }
+        else
+        {
+            Error(at, path, $"{message} ({file})");
+        }
     }
 
     private void Error(YNode node, string path, string message)

@@ -8,20 +8,21 @@ namespace Tidegate.Core.Definitions.Compose;
 /// <c>environment</c> source reads that variable's value from the stack's variables.</summary>
 internal static class FileObjectResolver
 {
-    public static ComposeProject Apply(ComposeProject project, string stackFile, ParseContext ctx, Func<string, string?> lookup)
+    public static ComposeProject Apply(ComposeProject project, string stackFile, ParseContext ctx, Func<string, string?> lookup, StackFiles files)
     {
-        var baseDir = Path.GetDirectoryName(Path.GetFullPath(stackFile.Length == 0 ? "compose.yaml" : stackFile)) ?? ".";
+        var baseDir = StackFiles.DirectoryOf(stackFile);
         var usedSecrets = project.Services.SelectMany(s => s.Secrets).Select(r => r.Source).ToHashSet(StringComparer.Ordinal);
         var usedConfigs = project.Services.SelectMany(s => s.Configs).Select(r => r.Source).ToHashSet(StringComparer.Ordinal);
         return project with
         {
-            Secrets = [.. project.Secrets.Select(d => Resolve(d, "secrets", "secret", usedSecrets, baseDir, stackFile, ctx, lookup))],
-            Configs = [.. project.Configs.Select(d => Resolve(d, "configs", "config", usedConfigs, baseDir, stackFile, ctx, lookup))],
+            Secrets = [.. project.Secrets.Select(d => Resolve(d, "secrets", "secret", usedSecrets, baseDir, stackFile, ctx, lookup, files))],
+            Configs = [.. project.Configs.Select(d => Resolve(d, "configs", "config", usedConfigs, baseDir, stackFile, ctx, lookup, files))],
         };
     }
 
     private static FileObjectDefinition Resolve(
-        FileObjectDefinition d, string section, string what, HashSet<string> used, string baseDir, string stackFile, ParseContext ctx, Func<string, string?> lookup)
+        FileObjectDefinition d, string section, string what, HashSet<string> used, string baseDir, string stackFile, ParseContext ctx, Func<string, string?> lookup,
+        StackFiles files)
     {
         if (d.External == true || !used.Contains(d.Key))
         {
@@ -31,7 +32,14 @@ internal static class FileObjectResolver
         var path = $"{section}.{d.Key}";
         if (d.File is { } file)
         {
-            var full = Path.GetFullPath(Path.Combine(baseDir, file.StartsWith("~/", StringComparison.Ordinal) ? HomePath(file) : file));
+            var located = files.LocateOnHost(baseDir, file.StartsWith("~/", StringComparison.Ordinal) ? HomePath(file) : file);
+            var full = located.FullPath;
+            if (!located.Inside)
+            {
+                ComposeValidator.Error(ctx, stackFile, path + ".file", $"{what} file path '{file}' leaves {files.Boundary}: every file a stack names must be below its source's root");
+                return d with { HostPath = null };
+            }
+
             if (Directory.Exists(full))
             {
                 ComposeValidator.Error(ctx, stackFile, path + ".file", $"{what} file '{file}' is a directory; expected a file");

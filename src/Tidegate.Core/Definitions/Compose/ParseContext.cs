@@ -112,22 +112,38 @@ internal sealed class ParseContext(List<Diagnostic> diagnostics, string mainFile
         return null;
     }
 
-    public decimal? Decimal(YNode node, string path)
+    public decimal? Decimal(YNode node, string path, decimal min = decimal.MinValue, decimal max = decimal.MaxValue)
     {
-        if (node is YScalar s && !s.IsNull && decimal.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+        if (node is YScalar s && !s.IsNull && decimal.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max)
         {
             return v;
         }
 
         if (!node.IsNull())
         {
-            Error(node, path, $"expected a number, got {node.Describe()}");
+            var range = min == decimal.MinValue ? "" : max == decimal.MaxValue ? $" >= {min.ToString(CultureInfo.InvariantCulture)}"
+                : $" {min.ToString(CultureInfo.InvariantCulture)}-{max.ToString(CultureInfo.InvariantCulture)}";
+            Error(node, path, $"expected a number{range}, got {node.Describe()}");
         }
 
         return null;
     }
 
-    public TimeSpan? Duration(YNode node, string path)
+    /// <summary>The most containers one service may ask for (<c>scale</c>, <c>deploy.replicas</c>): Tidegate plans each one.</summary>
+    public const int MaxReplicas = 1000;
+
+    /// <summary>The most CPUs a service may ask for; the engine turns cpus into nano-CPUs, which must fit a 64-bit number.</summary>
+    public const decimal MaxCpus = 4096;
+
+    /// <summary>The longest duration a stack file may give anywhere (healthcheck, stop_grace_period, deploy delays,
+    /// x-tidegate timeouts). Tidegate waits on these durations with timers, which accept at most about 49 days; a day
+    /// is far above any sensible value and keeps every sum of them in range.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);
+
+    public TimeSpan? Duration(YNode node, string path) => Duration(node, path, MaxDuration);
+
+    /// <summary>A Compose duration no longer than <paramref name="max"/>; anything else is an error at the node.</summary>
+    public TimeSpan? Duration(YNode node, string path, TimeSpan max)
     {
         var text = Str(node, path);
         if (text is null)
@@ -139,6 +155,13 @@ internal sealed class ParseContext(List<Diagnostic> diagnostics, string mainFile
         if (error is not null)
         {
             Error(node, path, error);
+            return null;
+        }
+
+        if (value > max)
+        {
+            Error(node, path, $"expected a duration of at most {ValueParsers.FormatDuration(max)}, got {node.Describe()}");
+            return null;
         }
 
         return value;

@@ -136,7 +136,7 @@ internal static partial class ServiceParser
             switch (e.Key.Value)
             {
                 case "mode": d = d with { Mode = ParseEnum(e.Value, ep, ctx, "replicated", "global", "replicated-job", "global-job") }; break;
-                case "replicas": d = d with { Replicas = ctx.Int(e.Value, ep, 0) }; break;
+                case "replicas": d = d with { Replicas = ctx.Int(e.Value, ep, 0, ParseContext.MaxReplicas, "a number of replicas") }; break;
                 case "labels": d = d with { Labels = ctx.StringDictionary(e.Value, ep) }; break;
                 case "resources":
                     foreach (var r in ctx.Map(e.Value, ep)?.Entries ?? [])
@@ -218,7 +218,7 @@ internal static partial class ServiceParser
             var ep = Join(p, e.Key.Value);
             switch (e.Key.Value)
             {
-                case "cpus": r = r with { Cpus = ctx.Decimal(e.Value, ep) }; break;
+                case "cpus": r = r with { Cpus = ctx.Decimal(e.Value, ep, 0, ParseContext.MaxCpus) }; break;
                 case "memory": r = r with { Memory = ctx.Bytes(e.Value, ep) }; break;
                 case "pids": r = r with { Pids = ctx.Long(e.Value, ep) }; break;
                 default: ctx.Unknown(e, p, new HashSet<string> { "devices", "generic_resources" }); break;
@@ -246,7 +246,7 @@ internal static partial class ServiceParser
                 case "delay": u = u with { Delay = ctx.Duration(e.Value, ep) }; break;
                 case "failure_action": u = u with { FailureAction = ParseEnum(e.Value, ep, ctx, "continue", "pause", "rollback") }; break;
                 case "monitor": u = u with { Monitor = ctx.Duration(e.Value, ep) }; break;
-                case "max_failure_ratio": u = u with { MaxFailureRatio = ctx.Decimal(e.Value, ep) }; break;
+                case "max_failure_ratio": u = u with { MaxFailureRatio = ctx.Decimal(e.Value, ep, 0, 1) }; break;
                 case "order": u = u with { Order = ParseEnum(e.Value, ep, ctx, "stop-first", "start-first") }; break;
                 default: ctx.Unknown(e, p); break;
             }

@@ -79,14 +79,14 @@ internal static partial class ServiceParser
                 case "shm_size": s = s with { ShmSize = ctx.Bytes(v, p) }; break;
                 case "mem_limit": s = s with { MemLimit = ctx.Bytes(v, p) }; break;
                 case "mem_reservation": s = s with { MemReservation = ctx.Bytes(v, p) }; break;
-                case "cpus": s = s with { Cpus = ctx.Decimal(v, p) }; break;
+                case "cpus": s = s with { Cpus = ctx.Decimal(v, p, 0, ParseContext.MaxCpus) }; break;
                 case "pids_limit": s = s with { PidsLimit = ctx.Long(v, p) }; break;
                 case "secrets": s = s with { Secrets = ParseFileReferences(v, p, ctx) }; break;
                 case "configs": s = s with { Configs = ParseFileReferences(v, p, ctx) }; break;
                 case "profiles": s = s with { Profiles = ctx.Strings(v, p) }; break;
                 case "pull_policy": s = s with { PullPolicy = ParseEnum(v, p, ctx, "always", "never", "missing", "build", "if_not_present", "daily", "weekly") }; break;
                 case "platform": s = s with { Platform = ParsePlatform(v, p, ctx) }; break;
-                case "scale": s = s with { Scale = ctx.Int(v, p, 0) }; break;
+                case "scale": s = s with { Scale = ctx.Int(v, p, 0, ParseContext.MaxReplicas, "a number of replicas") }; break;
                 default:
                     if (key.StartsWith("x-", StringComparison.Ordinal))
                     {

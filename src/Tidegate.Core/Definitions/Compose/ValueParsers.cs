@@ -9,6 +9,11 @@ namespace Tidegate.Core.Definitions.Compose;
 /// and an error text ("expected ..., got '...'") when the input is invalid.</summary>
 internal static partial class ValueParsers
 {
+    /// <summary>The longest duration Compose itself accepts (Go's time.Duration: int64 nanoseconds, about 292 years).</summary>
+    public static readonly TimeSpan MaxComposeDuration = TimeSpan.FromTicks(long.MaxValue / 100);
+
+    /// <summary>Parses a Compose duration (<c>1h30m</c>, <c>10s</c>, <c>500ms</c>, <c>0</c>). Values beyond
+    /// <see cref="MaxComposeDuration"/> and texts longer than a duration can sensibly be are errors, never overflows.</summary>
     public static TimeSpan? ParseDuration(string text, out string? error)
     {
         error = null;
@@ -18,17 +23,23 @@ internal static partial class ValueParsers
             return TimeSpan.Zero;
         }
 
-        var matches = DurationPart().Matches(s);
-        if (s.Length == 0 || matches.Count == 0 || matches.Sum(m => m.Length) != s.Length)
+        var matches = s.Length > 64 ? null : DurationPart().Matches(s);
+        if (s.Length == 0 || matches is null || matches.Count == 0 || matches.Sum(m => m.Length) != s.Length)
         {
-            error = $"expected a duration such as 10s, 1m30s or 500ms, got '{text}'";
+            error = $"expected a duration such as 10s, 1m30s or 500ms, got '{Shorten(text)}'";
             return null;
         }
 
-        double ticks = 0;
+        // Decimal arithmetic: exact for the fractions Compose allows and far above any duration that could be valid.
+        decimal ticks = 0;
         foreach (Match m in matches)
         {
-            var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n > 1_000_000_000_000m)
+            {
+                error = TooLarge(text);
+                return null;
+            }
+
             ticks += m.Groups[2].Value switch
             {
                 "h" => n * TimeSpan.TicksPerHour,
@@ -40,14 +51,19 @@ internal static partial class ValueParsers
             };
         }
 
-        if (ticks > TimeSpan.MaxValue.Ticks)
+        if (ticks > MaxComposeDuration.Ticks)
         {
-            error = $"expected a duration such as 10s, 1m30s or 500ms, got '{text}' (too large)";
+            error = TooLarge(text);
             return null;
         }
 
         return TimeSpan.FromTicks((long)Math.Round(ticks));
     }
+
+    private static string TooLarge(string text)
+        => $"expected a duration of at most {FormatDuration(MaxComposeDuration)}, got '{Shorten(text)}' (too large)";
+
+    private static string Shorten(string text) => text.Length > 60 ? text[..57] + "..." : text;
 
     /// <summary>Formats like Go's time.Duration (which is what docker compose prints): 1m30s, 500ms, 1h0m0s.</summary>
     public static string FormatDuration(TimeSpan value)

@@ -9,7 +9,9 @@ internal sealed record DotEnvResult(IReadOnlyDictionary<string, string> Values, 
 
 /// <summary>Parses <c>.env</c> files the way docker compose does: <c>KEY=VALUE</c>, optional
 /// <c>export</c>, comments, single quotes (literal), double quotes (escapes, several lines) and
-/// interpolation of earlier keys in unquoted and double-quoted values.</summary>
+/// interpolation of earlier keys in unquoted and double-quoted values. Errors give file, line and column but never
+/// quote the file: a stack may name any file of its source as an env_file, and its text must not come back in a
+/// message.</summary>
 internal static class DotEnvParser
 {
     public static DotEnvResult ParseFile(string path)
@@ -79,8 +81,8 @@ internal static class DotEnvParser
                 }
                 else
                 {
-                    diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, fileName, startLine, keyColumn, key,
-                        $"expected KEY=VALUE, got '{CurrentLine(text, lineStart)}'"));
+                    diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, fileName, startLine, keyColumn, "",
+                        "expected KEY=VALUE (the line is not shown)"));
                 }
 
                 SkipToLineEnd(text, ref pos, ref line);
@@ -89,8 +91,8 @@ internal static class DotEnvParser
 
             if (!IsValidKey(key))
             {
-                diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, fileName, startLine, keyColumn, key,
-                    $"expected a variable name ([A-Za-z_][A-Za-z0-9_.-]*), got '{key}'"));
+                diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, fileName, startLine, keyColumn, "",
+                    "expected a variable name ([A-Za-z_][A-Za-z0-9_.-]*) before '=' (the line is not shown)"));
                 SkipToLineEnd(text, ref pos, ref line);
                 continue;
             }
@@ -204,11 +206,5 @@ internal static class DotEnvParser
             pos++;
             line++;
         }
-    }
-
-    private static string CurrentLine(string text, int start)
-    {
-        var end = text.IndexOf('\n', start);
-        return (end < 0 ? text[start..] : text[start..end]).Trim();
     }
 }

@@ -11,7 +11,15 @@ internal enum InterpolationMode
     Lenient,
 }
 
-internal sealed record InterpolationIssue(DiagnosticSeverity Severity, int Offset, string Message);
+/// <summary>One finding of interpolation. <see cref="ContentFreeMessage"/> leaves out what the value itself wrote (an
+/// excerpt, the text of <c>${VAR:?message}</c>), for values of files the stack includes.</summary>
+internal sealed record InterpolationIssue(DiagnosticSeverity Severity, int Offset, string Message, string ContentFreeMessage)
+{
+    public InterpolationIssue(DiagnosticSeverity severity, int offset, string message)
+        : this(severity, offset, message, message)
+    {
+    }
+}
 
 internal sealed record InterpolationResult(string Value, bool Unresolved, IReadOnlyList<InterpolationIssue> Issues)
 {
@@ -32,7 +40,7 @@ internal static class Interpolator
         var template = Template.Parse(text, out var error);
         if (error is not null)
         {
-            return new InterpolationResult(text, true, [new InterpolationIssue(DiagnosticSeverity.Error, error.Offset, error.Message)]);
+            return new InterpolationResult(text, true, [new InterpolationIssue(DiagnosticSeverity.Error, error.Offset, error.Message, error.ContentFreeMessage)]);
         }
 
         var issues = new List<InterpolationIssue>();
@@ -91,8 +99,8 @@ internal static class Interpolator
                         else
                         {
                             var message = Evaluate(v.Argument!, lookup, mode, issues, ref unresolved);
-                            issues.Add(new InterpolationIssue(DiagnosticSeverity.Error, v.Offset,
-                                $"required variable '{v.Name}' is missing a value" + (message.Length > 0 ? ": " + message : "")));
+                            var plain = $"required variable '{v.Name}' is missing a value";
+                            issues.Add(new InterpolationIssue(DiagnosticSeverity.Error, v.Offset, plain + (message.Length > 0 ? ": " + message : ""), plain));
                         }
                     }
                     else

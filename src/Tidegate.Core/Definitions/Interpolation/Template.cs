@@ -21,7 +21,9 @@ internal sealed record LiteralPart(string Text) : TemplatePart;
 /// original text.</summary>
 internal sealed record VariablePart(string Name, SubstitutionOperator Operator, Template? Argument, int Offset) : TemplatePart;
 
-internal sealed record TemplateError(int Offset, string Message);
+/// <summary>A syntax error: <see cref="Message"/> quotes an excerpt of the value; <see cref="ContentFreeMessage"/> says the
+/// same without it, for values of files the stack includes (their text is never echoed).</summary>
+internal sealed record TemplateError(int Offset, string Message, string ContentFreeMessage);
 
 /// <summary>A parsed interpolation template (12-interpolation.md).</summary>
 internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
@@ -37,7 +39,7 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
         }
         catch (TemplateSyntaxException ex)
         {
-            error = new TemplateError(ex.Offset, ex.Message);
+            error = new TemplateError(ex.Offset, ex.Message, "invalid interpolation format: " + ex.Reason);
             return new Template([new LiteralPart(text)]);
         }
     }
@@ -62,9 +64,12 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
         }
     }
 
-    private sealed class TemplateSyntaxException(int offset, string message) : Exception(message)
+    private sealed class TemplateSyntaxException(int offset, string excerpt, string reason)
+        : Exception(excerpt.Length == 0 ? "invalid interpolation format: " + reason : $"invalid interpolation format in '{excerpt}': {reason}")
     {
         public int Offset { get; } = offset;
+
+        public string Reason { get; } = reason;
     }
 
     private sealed class Parser(string text)
@@ -120,7 +125,7 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
 
             if (closing)
             {
-                throw new TemplateSyntaxException(openOffset, $"invalid interpolation format in '{Excerpt(openOffset)}': missing '}}'");
+                throw new TemplateSyntaxException(openOffset, Excerpt(openOffset), "missing '}'");
             }
 
             Flush(parts, literal);
@@ -132,18 +137,18 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
             _pos += 2;
             if (_pos >= text.Length)
             {
-                throw new TemplateSyntaxException(start, "invalid interpolation format: unterminated '${'");
+                throw new TemplateSyntaxException(start, "", "unterminated '${'");
             }
 
             if (!IsNameStart(text[_pos]))
             {
-                throw new TemplateSyntaxException(start, $"invalid interpolation format in '{Excerpt(start)}': expected a variable name ([_a-zA-Z][_a-zA-Z0-9]*) after '${{'");
+                throw new TemplateSyntaxException(start, Excerpt(start), "expected a variable name ([_a-zA-Z][_a-zA-Z0-9]*) after '${'");
             }
 
             var name = ReadName();
             if (_pos >= text.Length)
             {
-                throw new TemplateSyntaxException(start, $"invalid interpolation format in '{Excerpt(start)}': missing '}}'");
+                throw new TemplateSyntaxException(start, Excerpt(start), "missing '}'");
             }
 
             var op = SubstitutionOperator.None;
@@ -185,14 +190,13 @@ internal sealed record Template(IReadOnlyList<TemplatePart> Parts)
 
             if (op == SubstitutionOperator.None)
             {
-                throw new TemplateSyntaxException(start,
-                    $"invalid interpolation format in '{Excerpt(start)}': expected '}}', ':-', '-', ':?', '?', ':+' or '+' after the name '{name}'");
+                throw new TemplateSyntaxException(start, Excerpt(start), $"expected '}}', ':-', '-', ':?', '?', ':+' or '+' after the name '{name}'");
             }
 
             var argument = ParseUntil(closing: true, openOffset: start);
             if (_pos >= text.Length)
             {
-                throw new TemplateSyntaxException(start, $"invalid interpolation format in '{Excerpt(start)}': missing '}}'");
+                throw new TemplateSyntaxException(start, Excerpt(start), "missing '}'");
             }
 
             _pos++;

@@ -31,7 +31,7 @@ internal static class TreeInterpolator
                 foreach (var issue in result.Issues)
                 {
                     var (line, column) = Locate(s, issue.Offset);
-                    diagnostics.Add(new Diagnostic(issue.Severity, s.Mark.File, line, column, path, issue.Message));
+                    diagnostics.Add(new Diagnostic(issue.Severity, s.Mark.File, line, column, path, s.Foreign ? issue.ContentFreeMessage : issue.Message));
                 }
 
                 // An interpolated value is a string, whatever it looks like: a value of "null", "~" or "" must not
@@ -74,7 +74,7 @@ internal static class TreeInterpolator
                 if (error is not null)
                 {
                     var (line, column) = Locate(s, error.Offset);
-                    syntaxErrors?.Add(new Diagnostic(DiagnosticSeverity.Error, s.Mark.File, line, column, path, error.Message));
+                    syntaxErrors?.Add(new Diagnostic(DiagnosticSeverity.Error, s.Mark.File, line, column, path, s.Foreign ? error.ContentFreeMessage : error.Message));
                     return;
                 }
 

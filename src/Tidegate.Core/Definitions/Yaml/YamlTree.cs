@@ -29,6 +29,9 @@ internal sealed record YScalar(Mark Mark, string Value, ScalarStyle Style = Scal
     /// skip it, because the real value is only known when the stack is resolved.</summary>
     public bool Unresolved { get; init; }
 
+    /// <summary>Read from a file the stack named (include, extends): messages describe it without quoting it.</summary>
+    public bool Foreign { get; init; }
+
     public bool IsNull => Style == ScalarStyle.Plain && Value is "" or "~" or "null" or "Null" or "NULL";
 }
 
@@ -52,6 +55,7 @@ internal static class YNodeExtensions
         YMap => "a mapping",
         YSeq => "a sequence",
         YScalar s when s.IsNull => "null",
+        YScalar { Foreign: true } => "a value of an included file (not shown)",
         YScalar s => $"'{Shorten(s.Value)}'",
         _ => "a value",
     };

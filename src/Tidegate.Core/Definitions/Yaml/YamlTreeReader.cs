@@ -4,7 +4,9 @@ using YamlDotNet.RepresentationModel;
 namespace Tidegate.Core.Definitions.Yaml;
 
 /// <summary>Reads YAML text into a <see cref="YNode"/> tree: aliases are expanded, merge keys
-/// (<c>&lt;&lt;</c>) applied, and every YamlDotNet error becomes a diagnostic.</summary>
+/// (<c>&lt;&lt;</c>) applied, and every YamlDotNet error becomes a diagnostic. Text of a foreign file (one a stack
+/// names through include or extends) is never quoted: its errors name the kind and the position only, and its
+/// scalars are marked <see cref="YScalar.Foreign"/> so later checks do not quote them either.</summary>
 internal static class YamlTreeReader
 {
     private const int MaxDepth = 256;
@@ -13,8 +15,15 @@ internal static class YamlTreeReader
     // ("billion laughs") would expand to gigabytes. Real Compose files stay far below this.
     internal const int MaxNodes = 100_000;
 
-    public static YNode? Read(string text, string file, List<Diagnostic> diagnostics)
+    public static YNode? Read(string text, string file, List<Diagnostic> diagnostics, bool quoteContent = true)
     {
+        if (NestingDepth(text) > MaxDepth)
+        {
+            // YamlDotNet builds its model recursively: thousands of '[' would overflow the stack, which no catch survives.
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", $"invalid YAML: the document nests more than {MaxDepth} levels deep"));
+            return null;
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -22,13 +31,15 @@ internal static class YamlTreeReader
         }
         catch (YamlException ex)
         {
-            var (line, column) = Locate(ex, text);
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, line, column, "", "invalid YAML: " + Clean(ex)));
+            var (line, column) = quoteContent ? Locate(ex, text) : (Math.Max(1, (int)ex.Start.Line), Math.Max(1, (int)ex.Start.Column));
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, line, column, "",
+                quoteContent ? "invalid YAML: " + Clean(ex) : "invalid YAML (the parser's message is not shown for a file the stack includes)"));
             return null;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "", "invalid YAML: " + ex.Message));
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Error, file, 1, 1, "",
+                quoteContent ? "invalid YAML: " + ex.Message : "invalid YAML (the parser's message is not shown for a file the stack includes)"));
             return null;
         }
 
@@ -44,7 +55,7 @@ internal static class YamlTreeReader
                 "only the first YAML document is used; further documents are ignored"));
         }
 
-        var converter = new Converter(file, diagnostics);
+        var converter = new Converter(file, diagnostics, !quoteContent);
         try
         {
             return converter.Convert(stream.Documents[0].RootNode, "", 0);
@@ -55,6 +66,67 @@ internal static class YamlTreeReader
                 $"the document expands to more than {MaxNodes} nodes (aliases repeated too often?)"));
             return null;
         }
+    }
+
+    /// <summary>An upper bound of how deep the flow and block collections of <paramref name="text"/> nest, counted
+    /// without parsing: flow brackets outside quotes and comments, and block indentation steps. Over-counting is harmless
+    /// (the bound is far above real files); under-counting is not, so every bracket counts.</summary>
+    internal static int NestingDepth(string text)
+    {
+        var depth = 0;
+        var max = 0;
+        var quote = '\0';
+        var comment = false;
+        var lineStart = true;
+        var indent = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n')
+            {
+                comment = false;
+                lineStart = true;
+                indent = 0;
+                continue;
+            }
+
+            if (lineStart)
+            {
+                if (c is ' ' or '-')
+                {
+                    indent++;
+                    max = Math.Max(max, indent / 2);
+                    continue;
+                }
+
+                lineStart = false;
+            }
+
+            if (comment)
+            {
+                continue;
+            }
+
+            if (quote != '\0')
+            {
+                if (c == quote)
+                {
+                    quote = '\0';
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '#' when i == 0 || text[i - 1] is ' ' or '\t': comment = true; break;
+                case '"' or '\'' when i == 0 || text[i - 1] is ' ' or '\t' or '[' or '{' or ',' or ':': quote = c; break;
+                case '[' or '{': depth++; max = Math.Max(max, depth + (indent / 2)); break;
+                case ']' or '}': depth = Math.Max(0, depth - 1); break;
+            }
+        }
+
+        return max;
     }
 
     private sealed class TooManyNodesException(Mark mark, string path) : Exception
@@ -106,7 +178,7 @@ internal static class YamlTreeReader
         return message.StartsWith('(') && idx > 0 ? message[(idx + 3)..] : message;
     }
 
-    private sealed class Converter(string file, List<Diagnostic> diagnostics)
+    private sealed class Converter(string file, List<Diagnostic> diagnostics, bool foreign)
     {
         private int _nodes;
 
@@ -140,7 +212,7 @@ internal static class YamlTreeReader
                         style = ScalarStyle.Quoted;
                     }
 
-                    return new YScalar(mark, scalar.Value ?? "", style) { Tag = KeepTag(tag) };
+                    return new YScalar(mark, scalar.Value ?? "", style) { Tag = KeepTag(tag), Foreign = foreign };
                 case YamlSequenceNode seq:
                     var items = new List<YNode>(seq.Children.Count);
                     for (var i = 0; i < seq.Children.Count; i++)
@@ -160,6 +232,8 @@ internal static class YamlTreeReader
         {
             var entries = new List<YEntry>();
             var merged = new List<YEntry>();
+            // Key sets keep merging linear: a map of many keys merged from many aliases must not take quadratic time.
+            var mergedKeys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (keyNode, valueNode) in map.Children)
             {
                 if (keyNode is not YamlScalarNode keyScalar)
@@ -180,7 +254,7 @@ internal static class YamlTreeReader
                         {
                             foreach (var entry in sourceMap.Entries)
                             {
-                                if (!merged.Any(m => m.Key.Value == entry.Key.Value))
+                                if (mergedKeys.Add(entry.Key.Value))
                                 {
                                     merged.Add(entry);
                                 }
@@ -196,14 +270,15 @@ internal static class YamlTreeReader
                     continue;
                 }
 
-                entries.Add(new YEntry(new YScalar(keyMark, key, keyScalar.Style == YamlDotNet.Core.ScalarStyle.Plain ? ScalarStyle.Plain : ScalarStyle.Quoted),
+                entries.Add(new YEntry(new YScalar(keyMark, key, keyScalar.Style == YamlDotNet.Core.ScalarStyle.Plain ? ScalarStyle.Plain : ScalarStyle.Quoted) { Foreign = foreign },
                     Convert(valueNode, YNodeExtensions.Join(path, key), depth + 1)));
             }
 
             // Explicit keys win over merged ones, as the YAML merge-key specification says.
+            var explicitKeys = entries.Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal);
             foreach (var entry in merged)
             {
-                if (!entries.Any(e => e.Key.Value == entry.Key.Value))
+                if (!explicitKeys.Contains(entry.Key.Value))
                 {
                     entries.Add(entry);
                 }
