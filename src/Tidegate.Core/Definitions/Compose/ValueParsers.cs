@@ -30,25 +30,28 @@ internal static partial class ValueParsers
             return null;
         }
 
-        // Decimal arithmetic: exact for the fractions Compose allows and far above any duration that could be valid.
+        // Decimal arithmetic, exact for the fractions Compose allows; each part is checked against what is left of the
+        // range before it is multiplied, so no number in the text can overflow.
         decimal ticks = 0;
         foreach (Match m in matches)
         {
-            if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n > 1_000_000_000_000m)
+            decimal factor = m.Groups[2].Value switch
+            {
+                "h" => TimeSpan.TicksPerHour,
+                "m" => TimeSpan.TicksPerMinute,
+                "s" => TimeSpan.TicksPerSecond,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "us" or "µs" => TimeSpan.TicksPerMicrosecond,
+                _ => 0.01m,
+            };
+            if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)
+                || n > (MaxComposeDuration.Ticks - ticks) / factor)
             {
                 error = TooLarge(text);
                 return null;
             }
 
-            ticks += m.Groups[2].Value switch
-            {
-                "h" => n * TimeSpan.TicksPerHour,
-                "m" => n * TimeSpan.TicksPerMinute,
-                "s" => n * TimeSpan.TicksPerSecond,
-                "ms" => n * TimeSpan.TicksPerMillisecond,
-                "us" or "µs" => n * TimeSpan.TicksPerMicrosecond,
-                _ => n / 100,
-            };
+            ticks += n * factor;
         }
 
         if (ticks > MaxComposeDuration.Ticks)
