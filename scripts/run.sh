@@ -22,6 +22,9 @@ dotnet bench/Tidegate.Bench/bin/Release/net10.0/Tidegate.Bench.dll images
 DATA_DIR="${TIDEGATE_DATA_DIR:-$TIDEGATE_ROOT/data}"
 mkdir -p "$DATA_DIR"
 URLS="${TIDEGATE_URLS:-http://127.0.0.1:8080}"
+# The demo-maint stack's file observer watches /var/lib/tidegate/demo-maint/maintenance.flag: file observers only look
+# below directories the admin allows (none by default), so allow that one, unless the caller chose roots already.
+export TIDEGATE_Observers__FileRoots__0="${TIDEGATE_Observers__FileRoots__0:-/var/lib/tidegate/demo-maint}"
 log "starting tidegate serve on $URLS (data: $DATA_DIR); Ctrl-C stops it"
 exec dotnet src/Tidegate.Cli/bin/Release/net10.0/tidegate.dll serve --urls "$URLS" --data-dir "$DATA_DIR" \
   --catalog-dir "$TIDEGATE_ROOT/demo/catalog" --web-root "$TIDEGATE_ROOT/src/Tidegate.Server/wwwroot"

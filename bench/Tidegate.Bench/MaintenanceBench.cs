@@ -53,7 +53,8 @@ internal static class MaintenanceBench
             {
                 Type = ObserverType.File, Path = flag, MaintenanceValue = "exists", NormalValue = "missing", PollingInterval = interval,
             };
-            var observer = new MaintenanceObserver(deploy.DeploymentId, new ObserverDefinition(settings, "bench"), engine, store, new ObserverProbes(http),
+            var observer = new MaintenanceObserver(deploy.DeploymentId, new ObserverDefinition(settings, "bench"), engine, store, new ObserverProbes(http,
+                new ObserverPolicy { FileRoots = [Path.GetDirectoryName(flag)!] }),
                 TimeProvider.System);
             observing = observer.RunAsync(stop.Token);
             for (var i = 0; i <= iterations; i++)

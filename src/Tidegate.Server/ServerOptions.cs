@@ -24,6 +24,25 @@ public sealed class ServerOptions
     public string? WebRoot { get; set; }
 
     public SecurityOptions Security { get; set; } = new();
+
+    public ObserverOptions Observers { get; set; } = new();
+}
+
+/// <summary>What maintenance observers may reach (docs/modes.md). Nothing is allowed by default.</summary>
+public sealed class ObserverOptions
+{
+    /// <summary>Directories below which file observers may look (<c>Observers:FileRoots:0</c>, …). None: file observers are off.</summary>
+    public List<string> FileRoots { get; set; } = [];
+
+    /// <summary>Host names or IP literals http observers may fetch (<c>Observers:AllowedHttpHosts:0</c>, …). None: http observers are
+    /// off. Loopback, link-local, unspecified and metadata addresses only when their IP literal is listed.</summary>
+    public List<string> AllowedHttpHosts { get; set; } = [];
+
+    /// <summary>Whether a stack's x-tidegate.maintenanceObserver (written by a catalog author) may use match: regex.</summary>
+    public bool AllowCatalogRegex { get; set; }
+
+    /// <summary>The fallback scan for observers to start, restart or stop (the server also scans when an operation ends).</summary>
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class SecurityOptions
@@ -83,6 +102,14 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (s.LoginPermitLimit < 1)
         {
             errors.Add("Security:LoginPermitLimit must be at least 1.");
+        }
+        var o = options.Observers;
+        errors.AddRange(o.FileRoots.Where(r => !Path.IsPathFullyQualified(r)).Select(r => $"Observers:FileRoots: '{r}' must be an absolute directory."));
+        errors.AddRange(o.AllowedHttpHosts.Where(h => Uri.CheckHostName(h.Trim().Trim('[', ']')) == UriHostNameType.Unknown)
+            .Select(h => $"Observers:AllowedHttpHosts: '{h}' is not a host name or IP address."));
+        if (o.RescanInterval < TimeSpan.FromSeconds(1) || o.RescanInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add("Observers:RescanInterval must be from 00:00:01 to 1.00:00:00.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

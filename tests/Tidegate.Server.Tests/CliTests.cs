@@ -20,7 +20,7 @@ public sealed class CliTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RealServer.StartAsync("--DemoCatalog", CatalogApiTests.DemoCatalog);
+        _server = await RealServer.StartAsync("--DemoCatalog", CatalogApiTests.DemoCatalog, "--Observers:FileRoots:0", _home);
         _seed = await Seed.CreateAsync(_server.Store);
     }
 

@@ -18,7 +18,7 @@ public sealed class LiveProgressTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RealServer.StartAsync();
+        _server = await RealServer.StartAsync("--Observers:FileRoots:0", FlagRoot);
         _seed = await Seed.CreateAsync(_server.Store);
     }
 
@@ -155,7 +155,7 @@ public sealed class LiveProgressTests : IAsyncLifetime
         Assert.Equal(("Normal", "Maintenance", "backup"), (mode.GetProperty("from").GetString(), mode.GetProperty("to").GetString(),
             mode.GetProperty("reason").GetString()));
 
-        var flag = Path.Combine(Path.GetTempPath(), "tidegate-hub-flag-" + Guid.NewGuid().ToString("N"));
+        var flag = Path.Combine(FlagRoot, "tidegate-hub-flag-" + Guid.NewGuid().ToString("N"));
         using (var observer = await client.PutAsJsonAsync($"/api/deployments/{_seed.Deployment.Id}/observer",
             new { type = "file", path = flag, maintenanceValue = "exists", normalValue = "missing", pollingInterval = "1s" }, cts.Token))
         {
@@ -164,6 +164,9 @@ public sealed class LiveProgressTests : IAsyncLifetime
         var status = await NextTargetAsync(hub, "ObserverStatus", cts.Token);
         Assert.Equal(("file", "api"), (status.GetProperty("type").GetString(), status.GetProperty("source").GetString()));
     }
+
+    /// <summary>The file observers' allowed root (it need not exist: the flag is missing on purpose).</summary>
+    private static string FlagRoot => Path.Combine(Path.GetTempPath(), "tidegate-hub-flags");
 
     private static async Task<JsonElement> NextTargetAsync(HubReader hub, string target, CancellationToken ct)
     {

@@ -56,7 +56,7 @@ public sealed class MaintenanceEndToEndTests(DockerDaemonFixture fixture) : IAsy
             """);
         // No fallback scan within the test: the observer must start because the deploy operation's end nudges a scan.
         _server = await RealServer.StartAsync("--DemoCatalog", _catalog, $"--Engine:Labels:{TestResources.LabelKey}", _resources.Id,
-            "--Observers:RescanInterval", "01:00:00");
+            "--Observers:RescanInterval", "01:00:00", "--Observers:FileRoots:0", _flags);
         _seed = await Seed.CreateAsync(_server.Store);
         _operator = _server.Client(_seed.OperatorToken);
         await Wait.UntilAsync(async ct =>

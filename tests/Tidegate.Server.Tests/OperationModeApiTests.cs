@@ -21,6 +21,7 @@ public sealed class OperationModeApiTests : IAsyncLifetime, IClassFixture<Docker
 
     public async Task InitializeAsync()
     {
+        _factory.Settings["Observers:FileRoots:0"] = _directory;
         _seed = await Seed.CreateAsync(_factory);
         _operator = _factory.WithToken(_seed.OperatorToken);
         _admin = _factory.WithToken(_seed.AdminToken);
@@ -128,10 +129,12 @@ public sealed class OperationModeApiTests : IAsyncLifetime, IClassFixture<Docker
     {
         const string password = "observer-db-password-77";
         var port = FreePort.Next();
+        // An admin keeps the connection string as a secret of the environment; the operator names it.
+        await _factory.Store.Environments.SetVariablesAsync(_seed.Environment.Id,
+            [new VariableValue("ERP_DB", $"Host=127.0.0.1;Port={port};Username=erp;Password={password};Timeout=2", true)], default);
         using var put = await _operator.PutAsJsonAsync($"/api/deployments/{Id}/observer", new
         {
-            type = "sqlQuery", connectionString = $"Host=127.0.0.1;Port={port};Username=erp;Password={password};Timeout=2", query = "SELECT 1",
-            maintenanceValue = "1", pollingInterval = 1, timeout = "2s",
+            type = "sqlQuery", connectionSecret = "ERP_DB", query = "SELECT 1", maintenanceValue = "1", pollingInterval = 1, timeout = "2s",
         });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 

@@ -20,6 +20,9 @@ public sealed class TidegateFactory : WebApplicationFactory<ServerOptions> // an
 
     public string? DemoCatalog { get; private set; }
 
+    /// <summary>Further server settings (e.g. <c>Observers:FileRoots:0</c>), applied before the first client.</summary>
+    public IDictionary<string, string> Settings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Registers the repository's demo/catalog as source "demo" (call before the first client).</summary>
     public TidegateFactory WithDemoCatalog()
     {
@@ -38,6 +41,10 @@ public sealed class TidegateFactory : WebApplicationFactory<ServerOptions> // an
             builder.UseSetting("DemoCatalog", DemoCatalog);
         }
         builder.UseSetting("Security:MaxFailedLogins", MaxFailedLogins.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true });

@@ -214,9 +214,15 @@ internal static class ModeLifecycle
 }
 
 
-/// <summary>The current revision's <c>x-tidegate.maintenanceObserver</c>, resolved with the deployment's variables (secrets in
-/// clear, e.g. a connection string from ${DB_CONNECTION}), as flat key/value pairs; <see cref="Errors"/> when it is not flat.</summary>
-internal sealed record StackObserverSection(IReadOnlyDictionary<string, string?> Values, IReadOnlyList<string> Errors);
+/// <summary>The current revision's <c>x-tidegate.maintenanceObserver</c>, resolved with the deployment's variables, as flat
+/// key/value pairs; <see cref="Errors"/> when it is not flat or names a connection string the rules refuse. A connection string is
+/// never taken from the stack or a deployment variable (an operator sets those): the seed's <c>connectionString: ${DB_CONNECTION}</c>
+/// becomes <c>connectionSecret: DB_CONNECTION</c>, a secret variable of the deployment's environment, which only admins set.</summary>
+internal sealed record StackObserverSection(IReadOnlyDictionary<string, string?> Values, IReadOnlyList<string> Errors)
+{
+    /// <summary>The same values with the stack's secret variables masked: what the API shows.</summary>
+    public IReadOnlyDictionary<string, string?> Display { get; init; } = Values;
+}
 
 internal sealed partial class DeploymentService
 {
@@ -231,7 +237,8 @@ internal sealed partial class DeploymentService
         }
 
         var values = await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, number, ct) ?? [];
-        var (stack, _, _) = await ResolveAsync(stored.Load(ct), deployment.EnvironmentId, values, ct);
+        var template = stored.Load(ct);
+        var (stack, _, _) = await ResolveAsync(template, deployment.EnvironmentId, values, ct);
         if (stack?.Extension.Section("maintenanceObserver") is not { } section)
         {
             return null;
@@ -246,7 +253,22 @@ internal sealed partial class DeploymentService
         var flat = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var entry in map.Entries)
         {
-            if (entry.Value is Definitions.Yaml.YScalar scalar)
+            if (entry.Key.Value == "connectionString")
+            {
+                // As written, before interpolation: only a reference to a variable names a secret; its value is not used here.
+                var written = ((template.Tree as Definitions.Yaml.YMap)?[Definitions.Variables.TidegateExtensionParser.Key] as Definitions.Yaml.YMap)?
+                    ["maintenanceObserver"] is Definitions.Yaml.YMap raw && raw["connectionString"] is Definitions.Yaml.YScalar s ? s.Value : null;
+                if (written is not null && SecretReference().Match(written.Trim()) is { Success: true } reference)
+                {
+                    flat["connectionSecret"] = reference.Groups["name"].Value;
+                }
+                else
+                {
+                    errors.Add("x-tidegate.maintenanceObserver.connectionString must be a reference to a secret variable of the environment, "
+                               + "e.g. ${DB_CONNECTION} (or use connectionSecret: DB_CONNECTION); a connection string written in the stack is not used");
+                }
+            }
+            else if (entry.Value is Definitions.Yaml.YScalar scalar)
             {
                 flat[entry.Key.Value] = scalar.IsNull ? null : scalar.Value;
             }
@@ -256,6 +278,22 @@ internal sealed partial class DeploymentService
             }
         }
 
-        return new StackObserverSection(flat, errors);
+        var display = new Dictionary<string, string?>(flat, StringComparer.Ordinal);
+        if ((stack.TidegateSection as Definitions.Yaml.YMap)?["maintenanceObserver"] is Definitions.Yaml.YMap masked)
+        {
+            foreach (var entry in masked.Entries.Where(e => display.ContainsKey(e.Key.Value) && e.Value is Definitions.Yaml.YScalar))
+            {
+                display[entry.Key.Value] = entry.Value is Definitions.Yaml.YScalar { IsNull: false } m ? m.Value : null;
+            }
+        }
+
+        return new StackObserverSection(flat, errors) { Display = display };
     }
+}
+
+internal sealed partial class DeploymentService
+{
+    /// <summary><c>${NAME}</c> or <c>$NAME</c>, nothing around it.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\$(\{(?<name>[A-Za-z_][A-Za-z0-9_]*)\}|(?<name>[A-Za-z_][A-Za-z0-9_]*))$")]
+    private static partial System.Text.RegularExpressions.Regex SecretReference();
 }

@@ -1,26 +1,32 @@
 using Tidegate.Core.Deployments;
-using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 
 namespace Tidegate.Core.Observers;
 
 /// <summary>Where a deployment's observer comes from: "stack" (x-tidegate.maintenanceObserver of the current revision) or
-/// "api" (PUT /api/deployments/{id}/observer, which overrides the stack's).</summary>
-internal sealed record ObserverDefinition(ObserverSettings Settings, string Source);
+/// "api" (PUT /api/deployments/{id}/observer, which overrides the stack's). <see cref="Display"/>: the settings as shown, when
+/// they differ from <see cref="Settings"/> (a stack's secret variables masked).</summary>
+internal sealed record ObserverDefinition(ObserverSettings Settings, string Source, IReadOnlyDictionary<string, string?>? Display = null);
 
 /// <summary>What an observer last saw and did. Health: "ok" (the last poll read a known value), "error" (the last poll failed or
-/// read a value that is neither the maintenance nor the normal value), "unknown" (not polled yet).</summary>
+/// read a value that is neither the maintenance nor the normal value), "unknown" (not polled yet). <see cref="LastValue"/> and
+/// <see cref="Error"/> never carry what was read (see <see cref="MaintenanceObserver.Shown"/>); <see cref="ErrorCode"/> is one of
+/// <see cref="ObserverErrors"/>' codes.</summary>
 internal sealed record ObserverStatus(
     string DeploymentId, string Type, string Source, IReadOnlyDictionary<string, string?> Settings, TimeSpan PollingInterval,
     string? LastValue, DateTimeOffset? LastPolledAt, string Health, string? Error, string? ObservedMode, string? Owner,
-    int StablePolls, int AgreeingPolls, string? LastAction);
+    int StablePolls, int AgreeingPolls, string? LastAction, string? ErrorCode = null);
 
 /// <summary>Polls one deployment's external signal and drives its maintenance, per the ownership rules: it enters maintenance
 /// from Normal, ends only the maintenance it started itself, never a manual one, and acts on a change of its (stable) signal —
 /// so after an admin override it waits until the signal goes back to normal. Errors never change the mode.</summary>
 internal sealed class MaintenanceObserver(
-    string deploymentId, ObserverDefinition definition, DeploymentService engine, TidegateStore store, IObserverProbe probe, TimeProvider time)
+    string deploymentId, ObserverDefinition definition, DeploymentService engine, TidegateStore store, IObserverProbe probe, TimeProvider time,
+    Action<Exception>? report = null)
 {
+    /// <summary>What <see cref="ObserverStatus.LastValue"/> says when the value matched neither configured value.</summary>
+    public const string DidNotMatch = "did not match";
+
     private readonly FlapGuard _guard = new(definition.Settings.StablePolls);
     private OperationMode? _applied;
 
@@ -32,7 +38,7 @@ internal sealed class MaintenanceObserver(
     public ObserverDefinition Definition => definition;
 
     public ObserverStatus Status { get; private set; } = new(deploymentId, ObserverSettingsParser.TypeName(definition.Settings.Type), definition.Source,
-        definition.Settings.ToDisplay(Masked.Value), definition.Settings.PollingInterval, null, null, "unknown", null, null, null,
+        definition.Display ?? definition.Settings.ToDisplay(), definition.Settings.PollingInterval, null, null, "unknown", null, null, null,
         definition.Settings.StablePolls, 0, null);
 
     /// <summary>Polls at the polling interval until cancelled; the first poll is at once.</summary>
@@ -49,8 +55,9 @@ internal sealed class MaintenanceObserver(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
-                    // The store or engine failed under the observer; it reports and tries again at the next poll.
-                    Fail($"the poll failed: {ex.Message}", Status.LastValue);
+                    // The store or engine failed under the observer; the server log has why, the status a fixed code. It tries again at the next poll.
+                    report?.Invoke(ex);
+                    Fail(ObserverErrors.PollFailed, Status.LastValue);
                 }
             }
             while (await timer.WaitForNextTickAsync(ct));
@@ -73,27 +80,26 @@ internal sealed class MaintenanceObserver(
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                Fail($"no answer within {ObserverSettingsParser.FormatDuration(settings.Timeout)}", Status.LastValue);
+                Fail(ObserverErrors.Timeout(ObserverSettingsParser.FormatDuration(settings.Timeout)), Status.LastValue);
                 return;
             }
             catch (ObserverProbeException ex)
             {
-                Fail(ex.Message, Status.LastValue);
+                Fail(ex.Error, Status.LastValue);
                 return;
             }
         }
 
         if (ObserverSignal.Classify(settings, value) is not { } signal)
         {
-            var shown = Shown(value, null);
-            Fail($"value '{shown}' is neither the maintenance value '{settings.MaintenanceValue}' nor the normal value '{settings.NormalValue}'", shown);
+            Fail(ObserverErrors.UnknownValue, Shown(settings, value, null));
             return;
         }
 
-        value = Shown(value, signal);
+        value = Shown(settings, value, signal);
         var stable = _guard.Observe(signal);
         string? action = null;
-        string? error = null;
+        ObserverError? error = null;
         if (stable is { } wanted && wanted != _applied)
         {
             (action, error) = await ApplyAsync(wanted, value, ct);
@@ -103,13 +109,14 @@ internal sealed class MaintenanceObserver(
         var owner = deployment is null ? null : await engine.ModeOwnerAsync(deployment, ct);
         Publish(Status with
         {
-            LastValue = value, LastPolledAt = time.GetUtcNow(), Health = error is null ? "ok" : "error", Error = error, ObservedMode = signal.ToString(),
+            LastValue = value, LastPolledAt = time.GetUtcNow(), Health = error is null ? "ok" : "error", Error = error?.ToString(), ErrorCode = error?.Code,
+            ObservedMode = signal.ToString(),
             Owner = deployment?.Mode == OperationMode.Maintenance ? owner : null, AgreeingPolls = _guard.Count, LastAction = action ?? Status.LastAction,
         });
     }
 
     /// <summary>Acts on a new stable signal. Returns what it did, or an error (the signal is tried again at the next poll).</summary>
-    private async Task<(string? Action, string? Error)> ApplyAsync(OperationMode wanted, string? value, CancellationToken ct)
+    private async Task<(string? Action, ObserverError? Error)> ApplyAsync(OperationMode wanted, string? value, CancellationToken ct)
     {
         if (await store.Deployments.GetAsync(deploymentId, ct) is not { } deployment)
         {
@@ -147,33 +154,50 @@ internal sealed class MaintenanceObserver(
                     return (null, null);
             }
         }
-        catch (IllegalModeTransitionException ex)
+        catch (Exception ex) when (ex is IllegalModeTransitionException or InvalidOperationException or Docker.DockerUnreachableException
+                                       or Docker.DockerApiException or HttpRequestException)
         {
-            return (null, ex.Message);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or Docker.DockerUnreachableException or Docker.DockerApiException or HttpRequestException)
-        {
-            return (null, $"could not change the mode: {ex.Message}");
+            // The Docker engine's own text stays in the server log.
+            report?.Invoke(ex);
+            return (null, ObserverErrors.ModeChangeFailed);
         }
     }
 
-    /// <summary>A file's content is only shown when it equals one of the configured values: an observer must not become a way
-    /// to read arbitrary files of the Tidegate host through the API.</summary>
-    private string? Shown(string? value, OperationMode? signal)
+    /// <summary>What the status shows of a read value: an existence ("exists"/"missing") or an http status code as it is; a value
+    /// that equals a configured value as that configured value; a pattern match as which pattern matched; anything else as
+    /// <see cref="DidNotMatch"/>. Never the content itself, its length or a part of it: an observer must not become a way to read
+    /// files, database rows or internal web pages through the API.</summary>
+    internal static string Shown(ObserverSettings settings, string? value, OperationMode? signal)
     {
-        var settings = definition.Settings;
-        if (settings.Type != ObserverType.File || ObserverProbes.ComparesExistence(settings) || signal is not null && settings.Match == ValueMatch.Equals)
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Type == ObserverType.File && ObserverProbes.ComparesExistence(settings)
+            || settings.Type == ObserverType.Http && settings.Source == HttpValueSource.Status && value is { Length: 3 } && value.All(char.IsAsciiDigit))
         {
-            return value;
+            return value!;
         }
 
-        return signal is null ? $"(file content of {value?.Length ?? 0} characters)" : $"(file content matching the {signal.Value.ToString().ToLowerInvariant()} pattern)";
+        var matched = signal switch
+        {
+            OperationMode.Maintenance => settings.MaintenanceValue,
+            OperationMode.Normal when settings.NormalValue is not null && ObserverSignal.Matches(settings, value ?? string.Empty, settings.NormalValue) =>
+                settings.NormalValue,
+            _ => null,
+        };
+        if (matched is null)
+        {
+            return DidNotMatch;
+        }
+
+        return settings.Match == ValueMatch.Regex ? $"matched the {(signal == OperationMode.Maintenance ? "maintenance" : "normal")} pattern" : matched.Trim();
     }
 
-    private void Fail(string error, string? value)
+    private void Fail(ObserverError error, string? value)
     {
         _guard.Reset();
-        Publish(Status with { LastValue = value, LastPolledAt = time.GetUtcNow(), Health = "error", Error = error, AgreeingPolls = 0 });
+        Publish(Status with
+        {
+            LastValue = value, LastPolledAt = time.GetUtcNow(), Health = "error", Error = error.ToString(), ErrorCode = error.Code, AgreeingPolls = 0,
+        });
     }
 
     private void Publish(ObserverStatus next)

@@ -1,11 +1,16 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Npgsql;
 
 namespace Tidegate.Core.Observers;
 
-/// <summary>A probe failed (unreachable, timed out, bad answer); shown as observer health, never a mode change.</summary>
-internal sealed class ObserverProbeException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>A probe failed (unreachable, timed out, not allowed, bad answer); shown as observer health, never a mode change.
+/// Carries only an <see cref="ObserverError"/>: nothing of the foreign system's answer or exception text.</summary>
+internal sealed class ObserverProbeException(ObserverError error) : Exception(error.ToString())
+{
+    public ObserverError Error { get; } = error;
+}
 
 /// <summary>Reads the external signal once and returns the observed value (null: the source has no value, e.g. SQL NULL).</summary>
 internal interface IObserverProbe
@@ -13,8 +18,13 @@ internal interface IObserverProbe
     Task<string?> ReadAsync(ObserverSettings settings, CancellationToken ct);
 }
 
-/// <summary>The probe for each type: real PostgreSQL (Npgsql), HTTP and files.</summary>
-internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
+/// <summary>The probe for each type: real PostgreSQL (Npgsql), HTTP and files, within what <paramref name="policy"/> allows (checked
+/// again at every poll: a link or a DNS answer may change after the observer was configured). <paramref name="http"/> should come
+/// from <see cref="ObserverHttp.CreateClient"/>, which checks the addresses it connects to and follows no redirect.
+/// <paramref name="secrets"/> reads an environment secret by name at each poll (the connection string of SQL observers), so a
+/// secret the admin rotates is used from the next poll on.</summary>
+internal sealed class ObserverProbes(HttpClient http, ObserverPolicy policy, Func<string, CancellationToken, Task<string?>>? secrets = null)
+    : IObserverProbe
 {
     public Task<string?> ReadAsync(ObserverSettings settings, CancellationToken ct)
     {
@@ -28,20 +38,28 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
         };
     }
 
-    /// <summary>One scalar: the first column of the first row (no row: null).</summary>
-    private static async Task<string?> SqlQueryAsync(ObserverSettings s, CancellationToken ct)
+    /// <summary>One scalar: the first column of the first row (no row: null), in a read-only transaction.</summary>
+    private async Task<string?> SqlQueryAsync(ObserverSettings s, CancellationToken ct)
     {
         return await WithConnectionAsync(s, async connection =>
         {
-            await using var command = new NpgsqlCommand(s.Query, connection) { CommandTimeout = TimeoutSeconds(s) };
-            return Text(await command.ExecuteScalarAsync(ct));
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+            {
+                await readOnly.ExecuteNonQueryAsync(ct);
+            }
+
+            await using var command = new NpgsqlCommand(s.Query, connection, transaction) { CommandTimeout = TimeoutSeconds(s) };
+            var value = Text(await command.ExecuteScalarAsync(ct));
+            await transaction.RollbackAsync(ct);
+            return value;
         }, ct);
     }
 
     /// <summary>PostgreSQL has no extended properties; the mapping is a custom database setting
     /// (<c>ALTER DATABASE db SET ams.maintenancemode = '1'</c>) read from the catalog (pg_db_role_setting, database-wide
     /// entry), so a change is seen at the next poll (current_setting would only show it to new sessions).</summary>
-    private static async Task<string?> SqlPropertyAsync(ObserverSettings s, CancellationToken ct)
+    private async Task<string?> SqlPropertyAsync(ObserverSettings s, CancellationToken ct)
     {
         return await WithConnectionAsync(s, async connection =>
         {
@@ -66,16 +84,19 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
         }, ct);
     }
 
-    private static async Task<string?> WithConnectionAsync(ObserverSettings s, Func<NpgsqlConnection, Task<string?>> body, CancellationToken ct)
+    private async Task<string?> WithConnectionAsync(ObserverSettings s, Func<NpgsqlConnection, Task<string?>> body, CancellationToken ct)
     {
+        var connectionString = s.ConnectionString
+                               ?? (s.ConnectionSecret is { } name && secrets is not null ? await secrets(name, ct) : null)
+                               ?? throw new ObserverProbeException(ObserverErrors.SecretMissing(s.ConnectionSecret ?? "(none)"));
         NpgsqlConnectionStringBuilder builder;
         try
         {
-            builder = new NpgsqlConnectionStringBuilder(s.ConnectionString) { Timeout = TimeoutSeconds(s) };
+            builder = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = TimeoutSeconds(s) };
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
         {
-            throw new ObserverProbeException($"the connection string is not valid: {ex.Message}");
+            throw new ObserverProbeException(ObserverErrors.SecretNotAConnectionString);
         }
 
         try
@@ -84,23 +105,33 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
             await connection.OpenAsync(ct);
             return await body(connection);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (PostgresException ex)
         {
-            // The message names host and database, never the password (Npgsql does not echo it).
-            throw new ObserverProbeException($"PostgreSQL: {ex.Message}", ex);
+            throw new ObserverProbeException(ObserverErrors.Sql(ex.SqlState));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or ArgumentException)
+        {
+            throw new ObserverProbeException(ObserverErrors.Sql(null));
         }
     }
 
     private async Task<string?> HttpAsync(ObserverSettings s, CancellationToken ct)
     {
+        var url = new Uri(s.Url!);
+        if (policy.HostRefusal(url) is { } refused)
+        {
+            throw new ObserverProbeException(refused);
+        }
+
         HttpResponseMessage response;
         try
         {
-            response = await http.GetAsync(new Uri(s.Url!), HttpCompletionOption.ResponseContentRead, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         }
         catch (HttpRequestException ex)
         {
-            throw new ObserverProbeException($"GET {s.Url}: {ex.Message}", ex);
+            throw new ObserverProbeException(ex.InnerException is ObserverProbeException inner ? inner.Error : ObserverErrors.HttpUnreachable);
         }
 
         using (response)
@@ -110,7 +141,7 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
                 return ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
             }
 
-            var body = await response.Content.ReadAsStringAsync(ct);
+            var body = await ReadCappedAsync(response.Content, policy.MaxHttpBodyBytes, ct);
             if (s.Source == HttpValueSource.Body)
             {
                 return body.Trim();
@@ -121,11 +152,44 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
                 using var document = JsonDocument.Parse(body);
                 return JsonValue(document.RootElement, s.JsonPath!);
             }
-            catch (JsonException ex)
+            catch (JsonException)
             {
-                throw new ObserverProbeException($"GET {s.Url} answered {(int)response.StatusCode} with a body that is not JSON: {ex.Message}");
+                throw new ObserverProbeException(ObserverErrors.HttpNotJson);
             }
         }
+    }
+
+    /// <summary>At most <paramref name="max"/> bytes of the body: a larger one is refused after reading one byte more, never
+    /// buffered whole.</summary>
+    private static async Task<string> ReadCappedAsync(HttpContent content, int max, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength > max)
+        {
+            throw new ObserverProbeException(ObserverErrors.HttpBodyTooLarge(max));
+        }
+
+        var buffer = new byte[max + 1];
+        var read = 0;
+        try
+        {
+            await using var stream = await content.ReadAsStreamAsync(ct);
+            int n;
+            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0)
+            {
+                read += n;
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new ObserverProbeException(ObserverErrors.HttpUnreachable);
+        }
+
+        if (read > max)
+        {
+            throw new ObserverProbeException(ObserverErrors.HttpBodyTooLarge(max));
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
     /// <summary>A simple JSON path: <c>$.a.b[0].c</c> or <c>a.b</c>. Missing: null.</summary>
@@ -152,7 +216,7 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
                 var close = part.IndexOf(']', bracket);
                 if (close < 0 || !int.TryParse(part[(bracket + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
                 {
-                    throw new ObserverProbeException($"jsonPath '{path}' is not valid at '{raw}'");
+                    throw new ObserverProbeException(ObserverErrors.JsonPathInvalid);
                 }
 
                 if (current.ValueKind != JsonValueKind.Array || index >= current.GetArrayLength())
@@ -174,10 +238,17 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
         };
     }
 
-    /// <summary>"exists"/"missing" when the settings compare existence; otherwise the trimmed content.</summary>
-    private static async Task<string?> FileAsync(ObserverSettings s, CancellationToken ct)
+    /// <summary>"exists"/"missing" when the settings compare existence; otherwise the trimmed content of a small regular file.
+    /// The path is checked against the allowed roots before anything is looked at, and the opened file's real path again after
+    /// opening (a link swapped in between is caught).</summary>
+    private async Task<string?> FileAsync(ObserverSettings s, CancellationToken ct)
     {
         var path = s.Path!;
+        if (policy.FileRefusal(path) is { } refused)
+        {
+            throw new ObserverProbeException(refused);
+        }
+
         if (ComparesExistence(s))
         {
             return File.Exists(path) ? "exists" : "missing";
@@ -185,11 +256,64 @@ internal sealed class ObserverProbes(HttpClient http) : IObserverProbe
 
         try
         {
-            return (await File.ReadAllTextAsync(path, ct)).Trim();
+            await using var stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0,
+            });
+            if (OpenedPath(stream) is { } opened && policy.FileRefusal(opened) is { } escaped)
+            {
+                throw new ObserverProbeException(escaped);
+            }
+
+            if (!stream.CanSeek)
+            {
+                throw new ObserverProbeException(ObserverErrors.FileNotRegular);
+            }
+
+            var max = policy.MaxFileBytes;
+            if (stream.Length > max)
+            {
+                throw new ObserverProbeException(ObserverErrors.FileTooLarge(max));
+            }
+
+            var buffer = new byte[max + 1];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0)
+            {
+                read += n;
+            }
+
+            return read > max
+                ? throw new ObserverProbeException(ObserverErrors.FileTooLarge(max))
+                : Encoding.UTF8.GetString(buffer, 0, read).Trim();
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ObserverProbeException(ObserverErrors.FileMissing);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ObserverProbeException($"cannot read {path}: {ex.Message}", ex);
+            throw new ObserverProbeException(ObserverErrors.FileUnreadable);
+        }
+    }
+
+    /// <summary>The real path of an open file as the kernel names it (Linux: /proc/self/fd); null elsewhere.</summary>
+    private static string? OpenedPath(FileStream stream)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var descriptor = stream.SafeFileHandle.DangerousGetHandle().ToInt64().ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{descriptor}").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

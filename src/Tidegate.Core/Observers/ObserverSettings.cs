@@ -33,7 +33,12 @@ internal sealed record ObserverSettings
 {
     public required ObserverType Type { get; init; }
 
+    /// <summary>The clear connection string: never parsed from what a user sends; set by the observer host from the
+    /// environment secret <see cref="ConnectionSecret"/> names.</summary>
     public string? ConnectionString { get; init; }
+
+    /// <summary>The name of a secret variable of the deployment's environment (admin-managed) that holds the connection string.</summary>
+    public string? ConnectionSecret { get; init; }
 
     public string? PropertyName { get; init; }
 
@@ -60,8 +65,8 @@ internal sealed record ObserverSettings
     /// <summary>Flapping protection: a new value counts only after this many consecutive polls agree.</summary>
     public int StablePolls { get; init; } = 1;
 
-    /// <summary>How the settings are shown: the connection string masked, durations as text.</summary>
-    public IReadOnlyDictionary<string, string?> ToDisplay(string mask)
+    /// <summary>How the settings are shown: the connection secret by name (never its value), durations as text.</summary>
+    public IReadOnlyDictionary<string, string?> ToDisplay()
     {
         var values = new SortedDictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -73,7 +78,7 @@ internal sealed record ObserverSettings
             ["match"] = Match == ValueMatch.Regex ? "regex" : "equals",
         };
         Add(values, "normalValue", NormalValue);
-        Add(values, "connectionString", ConnectionString is null ? null : mask);
+        Add(values, "connectionSecret", ConnectionSecret);
         Add(values, "propertyName", PropertyName);
         Add(values, "query", Query);
         Add(values, "url", Url);
@@ -87,17 +92,8 @@ internal sealed record ObserverSettings
         return values;
     }
 
-    /// <summary>The settings as the parser reads them, secrets in clear (what the store encrypts).</summary>
-    public IReadOnlyDictionary<string, string?> ToStored()
-    {
-        var values = new Dictionary<string, string?>(ToDisplay(string.Empty), StringComparer.Ordinal);
-        if (ConnectionString is not null)
-        {
-            values["connectionString"] = ConnectionString;
-        }
-
-        return values;
-    }
+    /// <summary>The settings as the parser reads them (what the store keeps; it holds no secret value, only the secret's name).</summary>
+    public IReadOnlyDictionary<string, string?> ToStored() => new Dictionary<string, string?>(ToDisplay(), StringComparer.Ordinal);
 
     private static void Add(SortedDictionary<string, string?> values, string key, string? value)
     {
@@ -108,14 +104,24 @@ internal sealed record ObserverSettings
     }
 }
 
-/// <summary>Reads observer settings from flat key/value pairs (the YAML section or the API body) with an error per field.</summary>
+/// <summary>Reads observer settings from flat key/value pairs (the YAML section or the API body) with an error per field. What
+/// an author may configure (allowed roots and hosts, regular expressions, connection secrets) is <see cref="ObserverRules"/>' job.</summary>
 internal static partial class ObserverSettingsParser
 {
     public static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromSeconds(1);
 
+    public static readonly TimeSpan MaximumPollingInterval = TimeSpan.FromHours(24);
+
+    public static readonly TimeSpan MinimumTimeout = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaximumTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest maintenanceValue/normalValue, query, url, path or jsonPath accepted.</summary>
+    public const int MaximumTextLength = 2048;
+
     private static readonly string[] Known =
     [
-        "type", "connectionString", "propertyName", "query", "url", "source", "jsonPath", "path", "match", "maintenanceValue", "normalValue",
+        "type", "connectionSecret", "propertyName", "query", "url", "source", "jsonPath", "path", "match", "maintenanceValue", "normalValue",
         "pollingInterval", "timeout", "stablePolls",
     ];
 
@@ -145,7 +151,15 @@ internal static partial class ObserverSettingsParser
 
         foreach (var key in values.Keys.Where(k => !Known.Contains(k, StringComparer.Ordinal)))
         {
-            Error(key, $"unknown observer setting '{key}'; known: {string.Join(", ", Known)}");
+            Error(key, key == "connectionString"
+                ? "connectionString is not accepted: store the connection string as a secret variable of the deployment's environment (admins do, "
+                  + "PUT /api/environments/{id}/variables with secret: true) and name it with connectionSecret"
+                : $"unknown observer setting '{Shorten(key)}'; known: {string.Join(", ", Known)}");
+        }
+
+        foreach (var (key, value) in values.Where(v => v.Value is { Length: > MaximumTextLength }))
+        {
+            Error(key, $"{key} must be at most {MaximumTextLength} characters");
         }
 
         ObserverType? type = Get("type") switch
@@ -155,12 +169,12 @@ internal static partial class ObserverSettingsParser
             "sqlExtendedProperty" => ObserverType.SqlExtendedProperty,
             "http" => ObserverType.Http,
             "file" => ObserverType.File,
-            var other => null,
+            _ => null,
         };
         if (type is null)
         {
             Error("type", Get("type") is { } given
-                ? $"unknown observer type '{given}'; expected sqlQuery, sqlExtendedProperty, http or file"
+                ? $"unknown observer type '{Shorten(given)}'; expected sqlQuery, sqlExtendedProperty, http or file"
                 : "type is required: sqlQuery, sqlExtendedProperty, http or file");
         }
 
@@ -174,56 +188,59 @@ internal static partial class ObserverSettingsParser
         {
             null or "equals" => ValueMatch.Equals,
             "regex" => ValueMatch.Regex,
-            var other => Invalid(ValueMatch.Equals, () => Error("match", $"match must be equals or regex, got '{other}'")),
+            var other => Invalid(ValueMatch.Equals, () => Error("match", $"match must be equals or regex, got '{Shorten(other)}'")),
         };
         if (match == ValueMatch.Regex)
         {
             foreach (var key in new[] { "maintenanceValue", "normalValue" })
             {
-                if (Get(key) is { } pattern && !IsRegex(pattern, out var why))
+                if (Get(key) is { } pattern && !IsRegex(pattern))
                 {
-                    Error(key, $"'{pattern}' is not a regular expression: {why}");
+                    Error(key, $"{key} is not a valid .NET regular expression");
                 }
             }
         }
 
-        var interval = Duration(Get("pollingInterval"), "pollingInterval", TimeSpan.FromSeconds(30), Error);
-        if (interval < MinimumPollingInterval)
-        {
-            Error("pollingInterval", $"pollingInterval must be at least 1s, got '{Get("pollingInterval")}'");
-        }
-
-        var timeout = Duration(Get("timeout"), "timeout", TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds, 5, 10)), Error);
-        if (timeout <= TimeSpan.Zero)
-        {
-            Error("timeout", "timeout must be positive");
-        }
+        var interval = Duration(Get("pollingInterval"), "pollingInterval", TimeSpan.FromSeconds(30), MinimumPollingInterval, MaximumPollingInterval, Error);
+        var fallbackTimeout = TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds, 5, 10));
+        var timeout = Duration(Get("timeout"), "timeout", fallbackTimeout, MinimumTimeout, MaximumTimeout, Error);
 
         var stable = 1;
         if (Get("stablePolls") is { } stableText && (!int.TryParse(stableText, NumberStyles.None, CultureInfo.InvariantCulture, out stable) || stable is < 1 or > 100))
         {
-            Error("stablePolls", $"stablePolls must be a whole number from 1 to 100, got '{stableText}'");
+            Error("stablePolls", $"stablePolls must be a whole number from 1 to 100, got '{Shorten(stableText)}'");
         }
 
         var source = HttpValueSource.Status;
         switch (type)
         {
             case ObserverType.SqlQuery:
-                Require("connectionString");
-                Require("query");
+                RequireSecret();
+                if (Require("query") is { } query && query.TrimEnd().TrimEnd(';').Contains(';', StringComparison.Ordinal))
+                {
+                    Error("query", "query must be a single statement (no ';' inside): it runs in a read-only transaction");
+                }
+
                 break;
             case ObserverType.SqlExtendedProperty:
-                Require("connectionString");
+                RequireSecret();
                 if (Require("propertyName") is { } property && !PropertyName().IsMatch(property))
                 {
-                    Error("propertyName", $"propertyName must look like prefix.name (a PostgreSQL custom setting), got '{property}'");
+                    Error("propertyName", $"propertyName must look like prefix.name (a PostgreSQL custom setting), got '{Shorten(property)}'");
                 }
 
                 break;
             case ObserverType.Http:
-                if (Require("url") is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+                if (Require("url") is { } url)
                 {
-                    Error("url", $"url must be an absolute http or https URL, got '{url}'");
+                    if (!(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+                    {
+                        Error("url", $"url must be an absolute http or https URL, got '{Shorten(url)}'");
+                    }
+                    else if (uri.UserInfo.Length > 0)
+                    {
+                        Error("url", "url must not carry credentials (user:password@): viewers can read the observer's settings");
+                    }
                 }
 
                 source = Get("source") switch
@@ -232,7 +249,7 @@ internal static partial class ObserverSettingsParser
                     "status" => HttpValueSource.Status,
                     "body" => HttpValueSource.Body,
                     "jsonPath" => HttpValueSource.JsonPath,
-                    var other => Invalid(HttpValueSource.Status, () => Error("source", $"source must be status, body or jsonPath, got '{other}'")),
+                    var other => Invalid(HttpValueSource.Status, () => Error("source", $"source must be status, body or jsonPath, got '{Shorten(other)}'")),
                 };
                 if (source == HttpValueSource.JsonPath && Get("jsonPath") is null)
                 {
@@ -241,9 +258,9 @@ internal static partial class ObserverSettingsParser
 
                 break;
             case ObserverType.File:
-                if (Require("path") is { } path && !System.IO.Path.IsPathRooted(path))
+                if (Require("path") is { } path && (!System.IO.Path.IsPathFullyQualified(path) || path.Contains('\0', StringComparison.Ordinal)))
                 {
-                    Error("path", $"path must be absolute, got '{path}'");
+                    Error("path", $"path must be absolute, got '{Shorten(path)}'");
                 }
 
                 break;
@@ -257,7 +274,7 @@ internal static partial class ObserverSettingsParser
         return (new ObserverSettings
         {
             Type = type!.Value,
-            ConnectionString = Get("connectionString"),
+            ConnectionSecret = Get("connectionSecret"),
             PropertyName = Get("propertyName"),
             Query = Get("query"),
             Url = Get("url"),
@@ -282,21 +299,35 @@ internal static partial class ObserverSettingsParser
 
             return value;
         }
+
+        void RequireSecret()
+        {
+            if (Require("connectionSecret") is { } name && !SecretName().IsMatch(name))
+            {
+                Error("connectionSecret", "connectionSecret must be the name of an environment variable (letters, digits and _)");
+            }
+        }
     }
 
-    /// <summary>"30s", "2m", "1h", "1m30s", "1500ms", plain seconds ("30") or hh:mm:ss.</summary>
+    /// <summary>"30s", "2m", "1h", "1m30s", "1500ms", plain seconds ("30") or hh:mm:ss. Null when it is not a duration or beyond
+    /// <see cref="MaximumDuration"/> (so no input can overflow a <see cref="TimeSpan"/>).</summary>
     public static TimeSpan? ParseDuration(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         text = text.Trim();
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        if (text.Length is 0 or > 64)
         {
-            return seconds is >= 0 and < 1e9 ? TimeSpan.FromSeconds(seconds) : null;
+            return null;
+        }
+
+        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return Seconds(seconds);
         }
 
         if (text.Contains(':', StringComparison.Ordinal))
         {
-            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero ? span : null;
+            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero && span <= MaximumDuration ? span : null;
         }
 
         var parts = DurationPart().Matches(text);
@@ -305,41 +336,56 @@ internal static partial class ObserverSettingsParser
             return null;
         }
 
-        var total = TimeSpan.Zero;
+        var total = 0.0;
         foreach (Match p in parts)
         {
             var n = double.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture);
             total += p.Groups[2].Value switch
             {
-                "ms" => TimeSpan.FromMilliseconds(n),
-                "s" => TimeSpan.FromSeconds(n),
-                "m" => TimeSpan.FromMinutes(n),
-                _ => TimeSpan.FromHours(n),
+                "ms" => n / 1000,
+                "s" => n,
+                "m" => n * 60,
+                _ => n * 3600,
             };
         }
 
-        return total;
+        return Seconds(total);
     }
+
+    /// <summary>The longest duration <see cref="ParseDuration"/> returns (a year): every field bound is below it.</summary>
+    public static readonly TimeSpan MaximumDuration = TimeSpan.FromDays(366);
 
     public static string FormatDuration(TimeSpan value) => value.TotalMilliseconds % 1000 != 0
         ? value.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + "ms"
         : value.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
 
-    private static TimeSpan Duration(string? text, string field, TimeSpan fallback, Action<string, string> error)
+    private static TimeSpan? Seconds(double seconds) =>
+        double.IsFinite(seconds) && seconds >= 0 && seconds <= MaximumDuration.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
+
+    private static TimeSpan Duration(string? text, string field, TimeSpan fallback, TimeSpan min, TimeSpan max, Action<string, string> error)
     {
         if (text is null)
         {
             return fallback;
         }
 
-        if (ParseDuration(text) is { } value)
+        if (ParseDuration(text) is not { } value)
         {
-            return value;
+            error(field, $"{field} must be a duration such as 30s, 2m, 1m30s or 1500ms, got '{Shorten(text)}'");
+            return fallback;
         }
 
-        error(field, $"{field} must be a duration such as 30s, 2m, 1m30s or 1500ms, got '{text}'");
-        return fallback;
+        if (value < min || value > max)
+        {
+            error(field, $"{field} must be from {FormatDuration(min)} to {FormatDuration(max)}, got '{Shorten(text)}'");
+            return fallback;
+        }
+
+        return value;
     }
+
+    /// <summary>Echoes a user's value back only in part: an error message stays readable whatever was sent.</summary>
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     private static T Invalid<T>(T fallback, Action report)
     {
@@ -347,24 +393,25 @@ internal static partial class ObserverSettingsParser
         return fallback;
     }
 
-    private static bool IsRegex(string pattern, out string? error)
+    private static bool IsRegex(string pattern)
     {
         try
         {
             _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-            error = null;
             return true;
         }
-        catch (ArgumentException ex)
+        catch (ArgumentException)
         {
-            error = ex.Message;
             return false;
         }
     }
 
-    [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")]
+    [GeneratedRegex(@"([0-9]{1,12}(?:\.[0-9]{1,9})?)(ms|s|m|h)")]
     private static partial Regex DurationPart();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)+$")]
     private static partial Regex PropertyName();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+    private static partial Regex SecretName();
 }

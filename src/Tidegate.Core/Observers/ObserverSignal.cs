@@ -18,9 +18,24 @@ internal static class ObserverSignal
         return settings.NormalValue is null || Matches(settings, text, settings.NormalValue) ? OperationMode.Normal : null;
     }
 
-    private static bool Matches(ObserverSettings settings, string value, string expected) => settings.Match == ValueMatch.Regex
-        ? Regex.IsMatch(value, expected, RegexOptions.None, TimeSpan.FromSeconds(1))
-        : string.Equals(value.Trim(), expected.Trim(), StringComparison.Ordinal);
+    /// <summary>A regular expression that runs longer than a second does not match (it does not stop the observer).</summary>
+    public static bool Matches(ObserverSettings settings, string value, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Match != ValueMatch.Regex)
+        {
+            return string.Equals(value.Trim(), expected.Trim(), StringComparison.Ordinal);
+        }
+
+        try
+        {
+            return Regex.IsMatch(value, expected, RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>Flapping protection: a signal counts only once it was seen <c>stablePolls</c> times in a row.</summary>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Tidegate.Core.Deployments;
 using Tidegate.Core.Observers;
-using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 using Tidegate.Server.Hosting;
 using Tidegate.Server.Progress;
@@ -13,23 +13,28 @@ namespace Tidegate.Server.Observers;
 /// <c>Observers:RescanInterval</c>, default 30 s, as a fallback) starts observers of new deployments, restarts those whose
 /// revision or configuration changed, and stops those of removed deployments. Also forwards the engine's mode changes to the hub and SSE.</summary>
 /// <remarks>The engine and store exist only once the store is open, so they are resolved in <see cref="StartAsync"/>.</remarks>
-internal sealed class ObserverHost(IServiceProvider services, TimeProvider time, IConfiguration configuration, ILogger<ObserverHost> logger)
+internal sealed class ObserverHost(IServiceProvider services, TimeProvider time, IOptions<ServerOptions> options, ILogger<ObserverHost> logger)
     : IHostedService, IDisposable
 {
+    /// <summary>What observers may reach, from <c>Observers:*</c>; the data directory is never observed.</summary>
+    public ObserverPolicy Policy { get; } = new()
+    {
+        FileRoots = [.. options.Value.Observers.FileRoots.Select(r => Path.GetFullPath(r))],
+        ForbiddenRoots = [.. ObserverPolicy.None.ForbiddenRoots, Path.GetFullPath(options.Value.DataDirectory)],
+        AllowedHttpHosts = [.. options.Value.Observers.AllowedHttpHosts],
+        AllowCatalogRegex = options.Value.Observers.AllowCatalogRegex,
+    };
+
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Key, ObserverStatusMessage Status)> _broken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _without = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _nudge = new(0);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+    private HttpClient? _http;
     private Task _loop = Task.CompletedTask;
     private DeploymentService? _engine;
     private TidegateStore? _store;
     private IProgressPublisher? _publisher;
-
-    /// <summary>The fallback scan; the engine nudges a scan when an operation ends, and the API scans after an observer
-    /// change, so this only catches changes made behind the server's back (e.g. another process on the same store).</summary>
-    public static readonly TimeSpan DefaultRescanInterval = TimeSpan.FromSeconds(30);
 
     private sealed record Running(MaintenanceObserver Observer, string Key, CancellationTokenSource Stop, Task Loop);
 
@@ -38,6 +43,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
         _store = services.GetRequiredService<TidegateStore>();
         _engine = services.GetRequiredService<DeploymentService>();
         _publisher = services.GetRequiredService<IProgressPublisher>();
+        _http = ObserverHttp.CreateClient(Policy);
         _loop = LoopAsync(_stopping.Token);
         return Task.CompletedTask;
     }
@@ -72,7 +78,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
     {
         _stopping.Dispose();
         _nudge.Dispose();
-        _http.Dispose();
+        _http?.Dispose();
     }
 
     /// <summary>Asks for a scan soon (after an operation ended: a deployment may have been added, upgraded or removed).
@@ -104,7 +110,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
 
     public static ObserverStatusMessage Message(ObserverStatus s) => new(s.DeploymentId, true, s.Type, s.Source, s.Settings,
         s.PollingInterval.TotalSeconds, s.LastValue, s.LastPolledAt, s.Health, s.Error, s.ObservedMode, s.Owner, s.StablePolls, s.AgreeingPolls,
-        s.LastAction);
+        s.LastAction, s.ErrorCode);
 
 
     private async Task PublishSafelyAsync(Func<Task> publish)
@@ -122,8 +128,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
     private async Task LoopAsync(CancellationToken ct)
     {
         await Task.Yield();
-        var interval = TimeSpan.TryParse(configuration["Observers:RescanInterval"], System.Globalization.CultureInfo.InvariantCulture, out var configured)
-                       && configured > TimeSpan.Zero ? configured : DefaultRescanInterval;
+        var interval = options.Value.Observers.RescanInterval;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -202,12 +207,14 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
 
     private async Task StartObserverAsync(DeploymentRecord deployment, string key, CancellationToken ct)
     {
-        IReadOnlyDictionary<string, string?>? values;
+        IReadOnlyDictionary<string, string?> values;
+        IReadOnlyDictionary<string, string?> display;
         IReadOnlyList<string> sectionErrors = [];
         string source;
+        ObserverAuthor author;
         if (await _store!.Observers.GetAsync(deployment.Id, ct) is { } api)
         {
-            (values, source) = (api.Settings, "api");
+            (values, display, source, author) = (api.Settings, api.Settings, "api", api.Author);
         }
         else
         {
@@ -218,7 +225,8 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
             }
             catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
             {
-                section = new StackObserverSection(new Dictionary<string, string?>(), [ex.Message]);
+                Log.ObserverFailed(logger, ex, deployment.Id);
+                section = new StackObserverSection(new Dictionary<string, string?>(), ["the stack's observer section could not be read (see the server log)"]);
             }
 
             if (section is null)
@@ -228,26 +236,45 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
                 return;
             }
 
-            (values, source, sectionErrors) = (section.Values, "stack", section.Errors);
+            (values, display, source, sectionErrors, author) = (section.Values, section.Display, "stack", section.Errors, ObserverAuthor.Catalog);
         }
 
         var (settings, errors) = ObserverSettingsParser.Parse(values);
-        if (settings is null || sectionErrors.Count > 0)
+        if (settings is not null)
         {
-            var messages = sectionErrors.Concat(errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))).ToList();
-            var status = new ObserverStatusMessage(deployment.Id, true, values.GetValueOrDefault("type"), source,
-                values.ToDictionary(v => v.Key, v => v.Key == "connectionString" ? Masked.Value : v.Value, StringComparer.Ordinal), null, null, null, "error",
-                "the observer is not valid: " + string.Join("; ", messages), null, null, null, null, null);
+            errors = ObserverRules.Check(settings, author, Policy);
+        }
+
+        if (settings is null || sectionErrors.Count > 0 || errors.Count > 0)
+        {
+            // The messages are the parser's own, over the displayed (masked) values, so a stack's secret is not quoted back.
+            var shownErrors = ObserverSettingsParser.Parse(display).Errors is { Count: > 0 } masked ? masked : errors;
+            var messages = sectionErrors.Concat(shownErrors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))).ToList();
+            var error = ObserverErrors.Invalid(string.Join("; ", messages));
+            var status = new ObserverStatusMessage(deployment.Id, true, display.GetValueOrDefault("type"), source,
+                display.Where(v => v.Key != "connectionString").ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal), null, null, null, "error",
+                error.ToString(), null, null, null, null, null, error.Code);
             _broken[deployment.Id] = (key, status);
             await PublishSafelyAsync(() => _publisher!.PublishObserverStatusAsync(status, CancellationToken.None));
             return;
         }
 
-        var observer = new MaintenanceObserver(deployment.Id, new ObserverDefinition(settings, source), _engine!, _store, new ObserverProbes(_http), time);
+        var shown = source == "stack" && ObserverSettingsParser.Parse(display).Settings is { } displayed ? displayed.ToDisplay() : settings.ToDisplay();
+        var environmentId = deployment.EnvironmentId;
+        var probe = new ObserverProbes(_http!, Policy, (name, token) => EnvironmentSecretAsync(environmentId, name, token));
+        var observer = new MaintenanceObserver(deployment.Id, new ObserverDefinition(settings, source, shown), _engine!, _store, probe, time,
+            ex => Log.ObserverFailed(logger, ex, deployment.Id));
         observer.StatusChanged += s => _ = PublishSafelyAsync(() => _publisher!.PublishObserverStatusAsync(Message(s), CancellationToken.None));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         _running[deployment.Id] = new Running(observer, key, stop, RunObserverAsync(observer, stop.Token));
         Log.ObserverStarted(logger, deployment.Name, ObserverSettingsParser.TypeName(settings.Type), source, settings.PollingInterval);
+    }
+
+    /// <summary>The clear value of a secret variable of the environment (admin-managed); null when there is none or it is not secret.</summary>
+    public async Task<string?> EnvironmentSecretAsync(string environmentId, string name, CancellationToken ct)
+    {
+        var variables = await _store!.Environments.GetVariablesWithSecretsAsync(environmentId, ct);
+        return variables.FirstOrDefault(v => v.IsSecret && string.Equals(v.Name, name, StringComparison.Ordinal))?.Value;
     }
 
     private async Task RunObserverAsync(MaintenanceObserver observer, CancellationToken ct)

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tidegate.Core.Observers;
-using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Http;
@@ -27,8 +26,9 @@ internal static class ObserversApi
         string id, TidegateStore store, ObserverHost observers, CancellationToken ct)
         => await store.Deployments.GetAsync(id, ct) is null ? Problems.NotFound("Deployment", id) : TypedResults.Ok(observers.StatusOf(id));
 
-    /// <summary>The body is the settings object of the seed (type, connectionString, propertyName, query, url, path,
-    /// maintenanceValue, normalValue, pollingInterval, timeout, ...). A masked connectionString keeps the stored one.</summary>
+    /// <summary>The body is the settings object of the seed (type, connectionSecret, propertyName, query, url, path,
+    /// maintenanceValue, normalValue, pollingInterval, timeout, ...). A raw connectionString is refused: SQL observers name an
+    /// environment secret (admin-managed) with connectionSecret.</summary>
     private static async Task<Results<Ok<ObserverStatusMessage>, ValidationProblem, ProblemHttpResult>> PutAsync(
         string id, JsonElement body, ClaimsPrincipal user, TidegateStore store, ObserverHost observers, CancellationToken ct)
     {
@@ -53,22 +53,28 @@ internal static class ObserversApi
         {
             return Problems.Invalid(errors, "The observer settings are not valid.");
         }
-        if (await store.Deployments.GetAsync(id, ct) is null)
+        if (await store.Deployments.GetAsync(id, ct) is not { } deployment)
         {
             return Problems.NotFound("Deployment", id);
         }
-        if (values.GetValueOrDefault("connectionString") == Masked.Value)
-        {
-            var existing = await store.Observers.GetAsync(id, ct);
-            values["connectionString"] = existing?.Settings.GetValueOrDefault("connectionString");
-        }
-        // Plain seconds are accepted for the durations; stored as the parser reads them.
         var (settings, problems) = ObserverSettingsParser.Parse(values);
         if (settings is null)
         {
             return Problems.Invalid(problems.ToDictionary(e => e.Key, e => e.Value), "The observer settings are not valid.");
         }
-        await store.Observers.SetAsync(id, settings.ToStored(), user.ActorName(), ct);
+        // What the caller may configure: allowed roots and hosts, regular expressions for admins only.
+        var author = user.IsAdmin() ? ObserverAuthor.Admin : ObserverAuthor.Operator;
+        var refused = ObserverRules.Check(settings, author, observers.Policy);
+        if (refused.Count > 0)
+        {
+            return Problems.Invalid(refused.ToDictionary(e => e.Key, e => e.Value), "The observer may not reach this.");
+        }
+        if (settings.ConnectionSecret is { } secret && await observers.EnvironmentSecretAsync(deployment.EnvironmentId, secret, ct) is null)
+        {
+            return Problems.Invalid("connectionSecret",
+                $"The deployment's environment has no secret variable '{secret}'; an admin sets it with PUT /api/environments/{{id}}/variables (secret: true).");
+        }
+        await store.Observers.SetAsync(id, settings.ToStored(), user.ActorName(), author, ct);
         await observers.ScanNowAsync(ct);
         return TypedResults.Ok(observers.StatusOf(id));
     }

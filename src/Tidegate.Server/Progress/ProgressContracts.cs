@@ -46,7 +46,7 @@ internal sealed record ModeChangedMessage(string DeploymentId, string From, stri
 internal sealed record ObserverStatusMessage(
     string DeploymentId, bool Configured, string? Type, string? Source, IReadOnlyDictionary<string, string?> Settings, double? PollingIntervalSeconds,
     string? LastValue, DateTimeOffset? LastPolledAt, string Health, string? Error, string? ObservedMode, string? Owner, int? StablePolls,
-    int? AgreeingPolls, string? LastAction);
+    int? AgreeingPolls, string? LastAction, string? ErrorCode = null);
 
 /// <summary>Names of the hub's client callbacks (documented in docs/api.md).</summary>
 internal static class HubMethods

@@ -88,7 +88,7 @@ public sealed class MaintenanceModeTests(DockerDaemonFixture fixture) : EngineTe
     }
 
     [Fact]
-    public async Task StackObserver_IsTheCurrentRevisionsSection_ResolvedWithTheDeploymentsSecretVariables()
+    public async Task StackObserver_IsTheCurrentRevisionsSection_AndItsConnectionStringNamesAnEnvironmentSecret()
     {
         var name = ProjectName("stackobs");
         var stack = $$"""
@@ -116,7 +116,9 @@ public sealed class MaintenanceModeTests(DockerDaemonFixture fixture) : EngineTe
         var section = (await Service.StackObserverAsync(deployment, Ct))!;
 
         Assert.Empty(section.Errors);
-        Assert.Equal("Host=erp;Password=s3cret", section.Values["connectionString"]);
+        // The connection string is never the deployment's (operator-given) value: the reference names the environment's secret.
+        Assert.Equal("DB_CONNECTION", section.Values["connectionSecret"]);
+        Assert.DoesNotContain(section.Values.Values, v => v?.Contains("s3cret", StringComparison.Ordinal) == true);
         var (settings, errors) = Tidegate.Core.Observers.ObserverSettingsParser.Parse(section.Values);
         Assert.Empty(errors);
         Assert.Equal(TimeSpan.FromSeconds(2), settings!.PollingInterval);

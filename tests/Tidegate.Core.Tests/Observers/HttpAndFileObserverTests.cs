@@ -11,15 +11,7 @@ namespace Tidegate.Core.Tests.Observers;
 /// the ownership and flapping rules.</summary>
 public sealed class HttpAndFileObserverTests(DockerDaemonFixture fixture) : ObserverTest(fixture)
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("tidegate-flags-").FullName;
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private string Flag => Path.Combine(_directory, "maintenance.flag");
+    private string Flag => Path.Combine(FlagDirectory, "maintenance.flag");
 
     [Fact]
     public async Task Http_StatusAndJsonPath_FlipTheMode()
@@ -56,8 +48,7 @@ public sealed class HttpAndFileObserverTests(DockerDaemonFixture fixture) : Obse
 
         var status = await PollAsync(observer);
 
-        Assert.Equal("error", status.Health);
-        Assert.Contains($"127.0.0.1:{port}", status.Error, StringComparison.Ordinal);
+        Assert.Equal(("error", "http-unreachable"), (status.Health, status.ErrorCode));
         Assert.Equal(OperationMode.Normal, await ModeAsync());
     }
 
@@ -81,17 +72,17 @@ public sealed class HttpAndFileObserverTests(DockerDaemonFixture fixture) : Obse
         var observer = Observer(Settings($"type=file;path={Flag};match=regex;maintenanceValue=^(on|maintenance)$;normalValue=^off$;pollingInterval=1s"));
 
         var status = await PollAsync(observer);
-        Assert.Equal("error", status.Health);
-        Assert.Contains(Flag, status.Error, StringComparison.Ordinal);
+        Assert.Equal(("error", "file-missing"), (status.Health, status.ErrorCode));
 
-        // A file's content is never echoed unless it is a configured value (the API must not read host files).
+        // A file's content is never echoed, nor its length (the API must not read host files).
         await File.WriteAllTextAsync(Flag, "root:secret-hash", Ct);
         status = await PollAsync(observer);
-        Assert.Equal("error", status.Health);
+        Assert.Equal(("error", "unknown-value", "did not match"), (status.Health, status.ErrorCode, status.LastValue));
         Assert.DoesNotContain("secret-hash", status.LastValue + status.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("16", status.LastValue + status.Error, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(Flag, "maintenance\n", Ct);
-        Assert.Equal("(file content matching the maintenance pattern)", (await PollAsync(observer)).LastValue);
+        Assert.Equal("matched the maintenance pattern", (await PollAsync(observer)).LastValue);
         Assert.Equal(OperationMode.Maintenance, await ModeAsync());
         await File.WriteAllTextAsync(Flag, "off", Ct);
         await PollAsync(observer);

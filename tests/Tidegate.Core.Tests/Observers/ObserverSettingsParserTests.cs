@@ -11,8 +11,8 @@ public sealed class ObserverSettingsParserTests
     [Theory]
     [InlineData("type=file;path=/tmp/flag;maintenanceValue=exists;normalValue=missing;pollingInterval=1s", "File", 1000)]
     [InlineData("type=file;path=/tmp/flag;maintenanceValue=on;pollingInterval=30s", "File", 30000)]
-    [InlineData("type=sqlQuery;connectionString=Host=x;query=SELECT 1;maintenanceValue=1;normalValue=0;pollingInterval=2m", "SqlQuery", 120000)]
-    [InlineData("type=sqlExtendedProperty;connectionString=Host=x;propertyName=ams.MaintenanceMode;maintenanceValue=1;normalValue=0", "SqlExtendedProperty", 30000)]
+    [InlineData("type=sqlQuery;connectionSecret=ERP_DB;query=SELECT 1;maintenanceValue=1;normalValue=0;pollingInterval=2m", "SqlQuery", 120000)]
+    [InlineData("type=sqlExtendedProperty;connectionSecret=ERP_DB;propertyName=ams.MaintenanceMode;maintenanceValue=1;normalValue=0", "SqlExtendedProperty", 30000)]
     [InlineData("type=http;url=http://127.0.0.1:1/status;maintenanceValue=503;pollingInterval=5", "Http", 5000)]
     [InlineData("type=http;url=https://status.example/api;jsonPath=$.maintenance;maintenanceValue=true;pollingInterval=1m30s", "Http", 90000)]
     [InlineData("type=http;url=http://127.0.0.1:1/;source=body;match=regex;maintenanceValue=^MAINT;pollingInterval=1500ms", "Http", 1500)]
@@ -40,10 +40,22 @@ public sealed class ObserverSettingsParserTests
     [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;colour=blue", "colour")]
     [InlineData("type=file;path=/tmp/f;maintenanceValue=(;match=regex", "maintenanceValue")]
     [InlineData("type=file;path=/tmp/f;maintenanceValue=x;match=fuzzy", "match")]
-    [InlineData("type=sqlQuery;query=SELECT 1;maintenanceValue=1", "connectionString")]
-    [InlineData("type=sqlQuery;connectionString=Host=x;maintenanceValue=1", "query")]
-    [InlineData("type=sqlExtendedProperty;connectionString=Host=x;maintenanceValue=1", "propertyName")]
-    [InlineData("type=sqlExtendedProperty;connectionString=Host=x;propertyName=nodot;maintenanceValue=1", "propertyName")]
+    [InlineData("type=sqlQuery;query=SELECT 1;maintenanceValue=1", "connectionSecret")]
+    [InlineData("type=sqlQuery;connectionSecret=ERP_DB;connectionString=Host=x;query=SELECT 1;maintenanceValue=1", "connectionString")]
+    [InlineData("type=sqlQuery;connectionSecret=Host=x;query=SELECT 1;maintenanceValue=1", "connectionSecret")]
+    [InlineData("type=http;url=http://user:pw@h/x;maintenanceValue=503", "url")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;pollingInterval=99999999999999h", "pollingInterval")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;pollingInterval=25h", "pollingInterval")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;pollingInterval=1e300", "pollingInterval")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;pollingInterval=-5", "pollingInterval")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;pollingInterval=NaN", "pollingInterval")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;pollingInterval=10675199.02:48:05", "pollingInterval")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;timeout=2000h", "timeout")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;timeout=6m", "timeout")]
+    [InlineData("type=file;path=/tmp/f;maintenanceValue=exists;timeout=500ms", "timeout")]
+    [InlineData("type=sqlQuery;connectionSecret=ERP_DB;maintenanceValue=1", "query")]
+    [InlineData("type=sqlExtendedProperty;connectionSecret=ERP_DB;maintenanceValue=1", "propertyName")]
+    [InlineData("type=sqlExtendedProperty;connectionSecret=ERP_DB;propertyName=nodot;maintenanceValue=1", "propertyName")]
     [InlineData("type=http;maintenanceValue=503", "url")]
     [InlineData("type=http;url=ftp://host/x;maintenanceValue=503", "url")]
     [InlineData("type=http;url=http://h/x;source=jsonPath;maintenanceValue=1", "jsonPath")]
@@ -56,15 +68,31 @@ public sealed class ObserverSettingsParserTests
         Assert.True(errors.ContainsKey(field), $"expected an error for {field}, got {string.Join(", ", errors.Keys)}");
     }
 
-    [Fact]
-    public void ToDisplay_MasksTheConnectionString_AndToStoredRoundTrips()
+    [Theory]
+    [InlineData("SELECT 1; DROP TABLE t", false)]
+    [InlineData("SELECT 1; COMMIT", false)]
+    [InlineData("SELECT value FROM state;", true)]
+    [InlineData("SELECT value FROM state", true)]
+    public void Parse_Query_IsOneStatement(string query, bool valid)
     {
-        var values = Values("type=sqlQuery;query=SELECT 1;maintenanceValue=1;stablePolls=3");
-        values["connectionString"] = "Host=db;Password=secret";
-        var (settings, _) = ObserverSettingsParser.Parse(values);
+        var values = Values("type=sqlQuery;connectionSecret=ERP_DB;maintenanceValue=1");
+        values["query"] = query;
 
-        Assert.Equal("***", settings!.ToDisplay("***")["connectionString"]);
-        Assert.DoesNotContain(settings.ToDisplay("***").Values, v => v?.Contains("secret", StringComparison.Ordinal) == true);
+        var (settings, errors) = ObserverSettingsParser.Parse(values);
+
+        Assert.Equal(valid, settings is not null);
+        Assert.Equal(!valid, errors.ContainsKey("query"));
+    }
+
+    [Fact]
+    public void ToDisplay_NamesTheConnectionSecret_NeverAConnectionString_AndToStoredRoundTrips()
+    {
+        var (settings, _) = ObserverSettingsParser.Parse(Values("type=sqlQuery;connectionSecret=ERP_DB;query=SELECT 1;maintenanceValue=1;stablePolls=3"));
+        var connected = settings! with { ConnectionString = "Host=db;Password=secret" };
+
+        Assert.Equal("ERP_DB", connected.ToDisplay()["connectionSecret"]);
+        Assert.False(connected.ToDisplay().ContainsKey("connectionString"));
+        Assert.DoesNotContain(connected.ToStored().Values, v => v?.Contains("secret", StringComparison.Ordinal) == true);
         var (again, errors) = ObserverSettingsParser.Parse(settings.ToStored());
         Assert.Empty(errors);
         Assert.Equal(settings, again);

@@ -7,10 +7,29 @@ using Tidegate.TestKit;
 namespace Tidegate.Core.Tests.Observers;
 
 /// <summary>Observers against a real store and engine: a deployment record (its project has no containers, so a mode change
-/// is a real, quick operation) and an observer polled by the test, one poll at a time.</summary>
+/// is a real, quick operation) and an observer polled by the test, one poll at a time.
+/// The probes run under a policy that allows the test's flag directory and 127.0.0.1, as an admin would configure the server.</summary>
 public abstract class ObserverTest(DockerDaemonFixture fixture) : EngineTest(fixture)
 {
+    private readonly Lazy<HttpClient> _guardedHttp = new(() => ObserverHttp.CreateClient(new ObserverPolicy { AllowedHttpHosts = ["127.0.0.1"] }));
+
     internal DeploymentRecord Deployment { get; private set; } = null!;
+
+    /// <summary>The allowed file root of the test's observers.</summary>
+    protected string FlagDirectory { get; } = Directory.CreateTempSubdirectory("tidegate-flags-").FullName;
+
+    internal ObserverPolicy Policy => new() { FileRoots = [FlagDirectory], AllowedHttpHosts = ["127.0.0.1"] };
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_guardedHttp.IsValueCreated)
+        {
+            _guardedHttp.Value.Dispose();
+        }
+
+        Directory.Delete(FlagDirectory, recursive: true);
+    }
 
     public override async Task InitializeAsync()
     {
@@ -34,7 +53,7 @@ public abstract class ObserverTest(DockerDaemonFixture fixture) : EngineTest(fix
     }
 
     internal MaintenanceObserver Observer(ObserverSettings settings, HttpClient? http = null) =>
-        new(Deployment.Id, new ObserverDefinition(settings, "api"), Service, Store, new ObserverProbes(http ?? Http), TimeProvider.System);
+        new(Deployment.Id, new ObserverDefinition(settings, "api"), Service, Store, new ObserverProbes(http ?? _guardedHttp.Value, Policy), TimeProvider.System);
 
     /// <summary>One poll, then wait until the mode-change operation it may have started has finished.</summary>
     internal async Task<ObserverStatus> PollAsync(MaintenanceObserver observer)

@@ -20,8 +20,8 @@ public sealed class SqlObserverTests(DockerDaemonFixture fixture, PostgresFixtur
     [Fact]
     public async Task SqlQuery_FlipsToMaintenanceOnAnUpdate_AndBack()
     {
-        var observer = Observer(Settings("type=sqlQuery;maintenanceValue=1;normalValue=0;pollingInterval=1s",
-            ("connectionString", postgres.Server.ConnectionString(_database)), ("query", "SELECT value FROM system_state WHERE key = 'maintenance'")));
+        var observer = Observer(Connected(Settings("type=sqlQuery;connectionSecret=ERP_DB;maintenanceValue=1;normalValue=0;pollingInterval=1s",
+            ("query", "SELECT value FROM system_state WHERE key = 'maintenance'")), postgres.Server.ConnectionString(_database)));
 
         var status = await PollAsync(observer);
         Assert.True(status.Health == "ok", status.Error);
@@ -46,8 +46,9 @@ public sealed class SqlObserverTests(DockerDaemonFixture fixture, PostgresFixtur
     [Fact]
     public async Task SqlExtendedProperty_ReadsTheDatabaseSetting_AndFlipsWithAlterDatabase()
     {
-        var observer = Observer(Settings("type=sqlExtendedProperty;propertyName=ams.MaintenanceMode;maintenanceValue=1;normalValue=0;pollingInterval=1s",
-            ("connectionString", postgres.Server.ConnectionString(_database))));
+        var observer = Observer(Connected(Settings(
+            "type=sqlExtendedProperty;connectionSecret=ERP_DB;propertyName=ams.MaintenanceMode;maintenanceValue=1;normalValue=0;pollingInterval=1s"),
+            postgres.Server.ConnectionString(_database)));
         await ExecuteAsync("postgres", $"ALTER DATABASE {_database} SET ams.MaintenanceMode = '0'");
 
         Assert.Equal("0", (await PollAsync(observer)).LastValue);
@@ -68,8 +69,8 @@ public sealed class SqlObserverTests(DockerDaemonFixture fixture, PostgresFixtur
     public async Task SqlQuery_WhenTheDatabaseRefuses_ReportsAnErrorAndLeavesTheModeAlone()
     {
         var badPassword = postgres.Server.ConnectionString(_database).Replace(postgres.Server.Password, "wrong-password", StringComparison.Ordinal);
-        var observer = Observer(Settings("type=sqlQuery;maintenanceValue=1;normalValue=0;pollingInterval=1s",
-            ("connectionString", badPassword), ("query", "SELECT value FROM system_state")));
+        var observer = Observer(Connected(Settings("type=sqlQuery;connectionSecret=ERP_DB;maintenanceValue=1;normalValue=0;pollingInterval=1s",
+            ("query", "SELECT value FROM system_state")), badPassword));
 
         var status = await PollAsync(observer);
 
@@ -80,12 +81,16 @@ public sealed class SqlObserverTests(DockerDaemonFixture fixture, PostgresFixtur
         Assert.Empty(await HistoryAsync());
 
         // A value that is neither the maintenance nor the normal value is an error too, not a mode change.
-        var unknown = Observer(Settings("type=sqlQuery;maintenanceValue=1;normalValue=0;pollingInterval=1s",
-            ("connectionString", postgres.Server.ConnectionString(_database)), ("query", "SELECT 'half-way'")));
+        var unknown = Observer(Connected(Settings("type=sqlQuery;connectionSecret=ERP_DB;maintenanceValue=1;normalValue=0;pollingInterval=1s",
+            ("query", "SELECT 'half-way'")), postgres.Server.ConnectionString(_database)));
         status = await PollAsync(unknown);
-        Assert.Equal(("error", "half-way"), (status.Health, status.LastValue));
+        Assert.Equal(("error", "did not match"), (status.Health, status.LastValue));
         Assert.Equal(OperationMode.Normal, await ModeAsync());
     }
+
+    /// <summary>The connection string the server would read from the environment secret the settings name.</summary>
+    private static Tidegate.Core.Observers.ObserverSettings Connected(Tidegate.Core.Observers.ObserverSettings settings, string connectionString) =>
+        settings with { ConnectionString = connectionString };
 
     private async Task ExecuteAsync(string database, string sql)
     {

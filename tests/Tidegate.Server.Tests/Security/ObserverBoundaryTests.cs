@@ -1,0 +1,341 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tidegate.Core.Secrets;
+using Tidegate.Core.Store;
+using Tidegate.TestKit;
+
+namespace Tidegate.Server.Tests.Security;
+
+/// <summary>Threat-model boundary "observers", against a real server on a loopback port: an operator (or a deployment-scoped
+/// token) configures observers through the API and must not read or reach what it may not. The server allows one flag directory
+/// and, so the test's endpoints can be reached, the IP literal 127.0.0.1; a second root contains the server's data directory.</summary>
+public sealed class ObserverBoundaryTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _flags = Directory.CreateTempSubdirectory("tidegate-boundary-flags-").FullName;
+    private RealServer _server = null!;
+    private Seed _seed = null!;
+    private HttpClient _operator = null!;
+    private HttpClient _admin = null!;
+    private HttpClient _viewer = null!;
+    private HttpClient _scoped = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await RealServer.StartAsync("--Observers:FileRoots:0", _flags, "--Observers:FileRoots:1", Path.Combine(Path.GetTempPath(), "tidegate-tests"),
+            "--Observers:AllowedHttpHosts:0", "127.0.0.1");
+        _seed = await Seed.CreateAsync(_server.Store);
+        (_operator, _admin, _viewer, _scoped) = (_server.Client(_seed.OperatorToken), _server.Client(_seed.AdminToken), _server.Client(_seed.ViewerToken),
+            _server.Client(_seed.ScopedToken));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in new[] { _operator, _admin, _viewer, _scoped })
+        {
+            client.Dispose();
+        }
+
+        await _server.DisposeAsync();
+        Directory.Delete(_flags, recursive: true);
+    }
+
+    private string Id => _seed.Deployment.Id;
+
+    private string DataDirectory => Path.GetFullPath(_server.Services.GetRequiredService<IOptions<ServerOptions>>().Value.DataDirectory);
+
+    [Fact]
+    public async Task FileObserver_OnProcSelfEnvironOrTheSecretKey_Is400_ForAnOperatorAndAScopedToken_AndNothingIsRead()
+    {
+        var key = Path.Combine(DataDirectory, SecretProtector.KeyFileName);
+        var keyText = Convert.ToBase64String(await File.ReadAllBytesAsync(key));
+        var link = Path.Combine(_flags, "innocent.flag");
+        File.CreateSymbolicLink(link, key);
+        string[] paths = ["/proc/self/environ", key, link, $"{_flags}/../../{Path.GetRelativePath("/", key)}", "/etc/passwd"];
+
+        foreach (var client in new[] { _operator, _scoped })
+        {
+            foreach (var path in paths)
+            {
+                using var response = await PutAsync(client, new { type = "file", path, match = "equals", maintenanceValue = "x", pollingInterval = "1s" });
+                var body = await response.Content.ReadAsStringAsync();
+
+                Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {response.StatusCode} {body}");
+                Assert.True(JsonDocument.Parse(body).RootElement.GetProperty("errors").TryGetProperty("path", out _), body);
+                Assert.DoesNotContain(keyText[..12], body, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Null(await _server.Store.Observers.GetAsync(Id, default));
+    }
+
+    [Fact]
+    public async Task RegexMatch_AsOperator_Is400_AsAdmin_IsAccepted()
+    {
+        var regex = new { type = "file", path = Path.Combine(_flags, "state"), match = "regex", maintenanceValue = "^on", normalValue = "^off", pollingInterval = "1s" };
+
+        using var byOperator = await PutAsync(_operator, regex);
+        using var byScoped = await PutAsync(_scoped, regex);
+        using var byAdmin = await PutAsync(_admin, regex);
+
+        Assert.Equal(HttpStatusCode.BadRequest, byOperator.StatusCode);
+        Assert.True((await byOperator.JsonAsync()).GetProperty("errors").TryGetProperty("match", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, byScoped.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, byAdmin.StatusCode);
+        Assert.Equal(Core.Observers.ObserverAuthor.Admin, (await _server.Store.Observers.GetAsync(Id, default))!.Author);
+    }
+
+    [Fact]
+    public async Task FileObserver_ContentIsNeverShown_NorItsLength_OnlyMatchedOrDidNotMatch()
+    {
+        var state = Path.Combine(_flags, "state");
+        await File.WriteAllTextAsync(state, "top-secret-content-4711");
+        using var put = await PutAsync(_operator, new { type = "file", path = state, maintenanceValue = "on", normalValue = "off", pollingInterval = "1s" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var status = await Wait.UntilAsync(_ => ObserverAsync(_viewer), o => o.GetProperty("lastValue").GetString() == "did not match", "the first poll", Timeout);
+        Assert.Equal(("error", "unknown-value"), (status.GetProperty("health").GetString(), status.GetProperty("errorCode").GetString()));
+        var raw = await _viewer.GetStringAsync(new Uri($"/api/deployments/{Id}/observer", UriKind.Relative));
+        Assert.DoesNotContain("top-secret", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("characters", raw, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(state, "off");
+        await Wait.UntilAsync(_ => ObserverAsync(_viewer), o => o.GetProperty("lastValue").GetString() == "off", "the normal value", Timeout);
+    }
+
+    [Fact]
+    public async Task HttpObserver_ToLoopbackOrMetadata_IsRefused_WhenTheAdminDidNotAllowIt()
+    {
+        await using var closed = await RealServer.StartAsync("--Observers:AllowedHttpHosts:0", "status.example");
+        var seed = await Seed.CreateAsync(closed.Store);
+        using var client = closed.Client(seed.OperatorToken);
+
+        foreach (var url in new[] { "http://127.0.0.1:8080/health", "http://localhost:8080/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/" })
+        {
+            using var response = await client.PutAsJsonAsync($"/api/deployments/{seed.Deployment.Id}/observer",
+                new { type = "http", url, maintenanceValue = "503", pollingInterval = "1s" });
+
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, url);
+            Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("url", out _), url);
+        }
+    }
+
+    [Fact]
+    public async Task HttpObserver_ARedirectToAnotherHost_IsNotFollowed()
+    {
+        using var other = TestEndpoint.Start(_ => (200, "followed"));
+        using var allowed = TestEndpoint.Start(context =>
+        {
+            context.Response.RedirectLocation = $"http://localhost:{other.Port.ToString(CultureInfo.InvariantCulture)}/";
+            return (302, "");
+        });
+
+        using var put = await PutAsync(_operator, new { type = "http", url = allowed.Url, maintenanceValue = "503", normalValue = "200", pollingInterval = "1s" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var status = await Wait.UntilAsync(_ => ObserverAsync(_viewer), o => o.GetProperty("lastPolledAt").ValueKind != JsonValueKind.Null, "the first poll", Timeout);
+        Assert.Equal("302", status.GetProperty("lastValue").GetString());
+        Assert.True(allowed.Requests > 0);
+        Assert.Equal(0, other.Requests);
+    }
+
+    [Fact]
+    public async Task HttpObserver_A20MegabyteBody_IsCappedAndNeverEchoed()
+    {
+        const int size = 20 * 1024 * 1024;
+        var big = string.Concat(Enumerable.Repeat("SECRET-BODY-", size / 12));
+        using var endpoint = TestEndpoint.Start(_ => (200, big), chunked: true);
+
+        using var put = await PutAsync(_operator, new { type = "http", url = endpoint.Url, source = "body", maintenanceValue = "on", pollingInterval = "1s", timeout = "20s" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var status = await Wait.UntilAsync(_ => ObserverAsync(_viewer), o => o.GetProperty("errorCode").GetString() == "http-body-too-large", "the capped read", Timeout);
+        Assert.Equal("error", status.GetProperty("health").GetString());
+        var raw = await _viewer.GetStringAsync(new Uri($"/api/deployments/{Id}/observer", UriKind.Relative));
+        Assert.DoesNotContain("SECRET-BODY", raw, StringComparison.Ordinal);
+        await Wait.UntilAsync(_ => Task.FromResult(endpoint.Completed), c => c > 0, "the endpoint to notice the client left", Timeout);
+        Assert.True(endpoint.BytesSent < size, $"the whole body was read ({endpoint.BytesSent} bytes)");
+    }
+
+    [Fact]
+    public async Task HttpObserver_ABodyThatIsNotAConfiguredValue_IsNotEchoed()
+    {
+        using var endpoint = TestEndpoint.Start(_ => (200, "internal-page: db-password=hunter2"));
+
+        using var put = await PutAsync(_operator, new { type = "http", url = endpoint.Url, source = "body", maintenanceValue = "on", normalValue = "off", pollingInterval = "1s" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var status = await Wait.UntilAsync(_ => ObserverAsync(_viewer), o => o.GetProperty("lastValue").GetString() == "did not match", "the first poll", Timeout);
+        Assert.DoesNotContain("hunter2", status.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pollingInterval", "99999999999999h")]
+    [InlineData("pollingInterval", "25h")]
+    [InlineData("pollingInterval", "0.5s")]
+    [InlineData("pollingInterval", "1e300")]
+    [InlineData("timeout", "2000h")]
+    [InlineData("timeout", "6m")]
+    [InlineData("timeout", "99999999999999999999999999ms")]
+    public async Task Durations_OutOfBounds_Are400WithAFieldError_Never500(string field, string value)
+    {
+        var body = new Dictionary<string, object> { ["type"] = "file", ["path"] = Path.Combine(_flags, "f"), ["maintenanceValue"] = "exists", [field] = value };
+
+        using var response = await PutAsync(_operator, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task Durations_AsAHugeJsonNumber_Are400()
+    {
+        using var response = await _operator.PutAsync(new Uri($"/api/deployments/{Id}/observer", UriKind.Relative), new StringContent(
+            $$"""{"type": "file", "path": "{{_flags}}/f", "maintenanceValue": "exists", "pollingInterval": 1e308}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SqlObserver_ARawConnectionString_Is400_AndOnlyAnEnvironmentSecretIsReferencedByName()
+    {
+        using var raw = await PutAsync(_operator, new
+        {
+            type = "sqlQuery", connectionString = "Host=10.0.0.5;Username=postgres;Password=guess", query = "SELECT 1", maintenanceValue = "1",
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, raw.StatusCode);
+        Assert.True((await raw.JsonAsync()).GetProperty("errors").TryGetProperty("connectionString", out _));
+
+        using var unknown = await PutAsync(_operator, new { type = "sqlQuery", connectionSecret = "NOT_THERE", query = "SELECT 1", maintenanceValue = "1" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+
+        // A plain (not secret) environment variable is not a connection secret either: only admins mark secrets.
+        await _server.Store.Environments.SetVariablesAsync(_seed.Environment.Id,
+            [new VariableValue("PLAIN_DB", "Host=127.0.0.1", false), new VariableValue("ERP_DB", "Host=127.0.0.1;Password=erp-secret-99", true)], default);
+        using var plain = await PutAsync(_operator, new { type = "sqlQuery", connectionSecret = "PLAIN_DB", query = "SELECT 1", maintenanceValue = "1" });
+        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+
+        using var named = await PutAsync(_operator, new { type = "sqlQuery", connectionSecret = "ERP_DB", query = "SELECT 1", maintenanceValue = "1" });
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        var shown = await _viewer.GetStringAsync(new Uri($"/api/deployments/{Id}/observer", UriKind.Relative));
+        Assert.Contains("\"connectionSecret\":\"ERP_DB\"", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("erp-secret-99", shown, StringComparison.Ordinal);
+    }
+
+    private Task<HttpResponseMessage> PutAsync(HttpClient client, object body) => client.PutAsJsonAsync($"/api/deployments/{Id}/observer", body);
+
+    private async Task<JsonElement> ObserverAsync(HttpClient client) => await client.GetFromJsonAsync<JsonElement>($"/api/deployments/{Id}/observer");
+}
+
+/// <summary>An HTTP endpoint on 127.0.0.1 that answers every request with what <c>answer</c> returns, counting requests and bytes.</summary>
+internal sealed class TestEndpoint : IDisposable
+{
+    private readonly HttpListener _listener;
+    private readonly Func<HttpListenerContext, (int Status, string Body)> _answer;
+    private readonly bool _chunked;
+    private readonly Task _serving;
+    private int _requests;
+    private int _completed;
+    private long _bytesSent;
+
+    private TestEndpoint(HttpListener listener, int port, Func<HttpListenerContext, (int, string)> answer, bool chunked)
+    {
+        (_listener, Port, _answer, _chunked) = (listener, port, answer, chunked);
+        _serving = ServeAsync();
+    }
+
+    public int Port { get; }
+
+    public string Url => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/status/";
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Answers that ended (fully written or the client went away).</summary>
+    public int Completed => Volatile.Read(ref _completed);
+
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    public static TestEndpoint Start(Func<HttpListenerContext, (int, string)> answer, bool chunked = false)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = FreePort.Next();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+            listener.Prefixes.Add($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/");
+            try
+            {
+                listener.Start();
+                return new TestEndpoint(listener, port, answer, chunked);
+            }
+            catch (HttpListenerException) when (attempt < 3)
+            {
+                listener.Close();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Close();
+        try
+        {
+            _serving.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _requests);
+            _ = AnswerAsync(context);
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        try
+        {
+            var (status, body) = _answer(context);
+            var bytes = Encoding.UTF8.GetBytes(body);
+            context.Response.StatusCode = status;
+            context.Response.SendChunked = _chunked;
+            for (var offset = 0; offset < bytes.Length; offset += 64 * 1024)
+            {
+                var count = Math.Min(64 * 1024, bytes.Length - offset);
+                await context.Response.OutputStream.WriteAsync(bytes.AsMemory(offset, count));
+                Interlocked.Add(ref _bytesSent, count);
+            }
+
+            context.Response.Close();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away: what a capped reader does.
+            context.Response.Abort();
+        }
+        finally
+        {
+            Interlocked.Increment(ref _completed);
+        }
+    }
+}
