@@ -48,26 +48,6 @@ internal static class EdgeFiles
         }
     }
 
-    /// <summary>Synchronous <see cref="WriteAsync"/> for callers that are not async.</summary>
-    public static void Write(string path, string text)
-    {
-        var temp = TempBeside(path);
-        try
-        {
-            using (var stream = new FileStream(temp, CreateOptions()))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(text);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
-
     /// <summary>A 0600 file beside <paramref name="path"/> with a name of its own (for a candidate that may be thrown away).</summary>
     public static string TempBeside(string path) => $"{path}.{Guid.NewGuid():N}.tmp";
 

@@ -19,6 +19,7 @@ internal sealed class EdgeNameException(string message) : Exception(message);
 /// </summary>
 internal static partial class EdgeNames
 {
+    // Patterns end in \z, not $: '$' also matches before a final newline, which is exactly what must not pass.
     public const int MaxNameLength = 63;
     public const int MaxPathLength = 256;
 
@@ -178,30 +179,30 @@ internal static partial class EdgeNames
     private static int? Port(string digits) =>
         digits.Length <= 5 && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535 ? p : null;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DeploymentPattern();
 
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9._-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9._-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ServicePattern();
 
-    [GeneratedRegex("^[a-zA-Z0-9_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex EnvironmentPattern();
 
-    [GeneratedRegex("^/(?:[A-Za-z0-9._~!*+,=:@&/?-]|%[0-9A-Fa-f]{2})*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^/(?:[A-Za-z0-9._~!*+,=:@&/?-]|%[0-9A-Fa-f]{2})*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex HealthPathPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9._-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ProxyNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9/._-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9/._-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex FilePathPattern();
 
-    [GeneratedRegex("^[0-9]{1,5}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[0-9]{1,5}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex PortPattern();
 
-    [GeneratedRegex(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv4Pattern();
 
-    [GeneratedRegex("^[0-9A-Fa-f:.]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[0-9A-Fa-f:.]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv6Pattern();
 }

@@ -17,7 +17,7 @@ internal sealed class HaproxyProcess(EdgeOptions options)
     /// <summary><c>haproxy -c</c> on a configuration file: null when HAProxy accepts it, else its complaint.</summary>
     public async Task<string?> CheckAsync(string configPath, CancellationToken ct)
     {
-        var (exitCode, output) = await RunAsync(["-c", "-q", "-f", configPath], ct);
+        var (exitCode, output) = await RunAsync(["-c", "-f", configPath], ct);
         return exitCode == 0 ? null : Complaint(output, configPath);
     }
 
