@@ -159,7 +159,7 @@ internal static class RolloutBench
         }
 
         var entry = new EdgeEntry(name, "web", 8080, $"127.0.0.1:{listen.ToString(CultureInfo.InvariantCulture)}", MaxConnPerServer: 4, ServerTimeoutMs: 2000);
-        await edge.EnsureEntriesAsync(name, [entry], CancellationToken.None);
+        await edge.EnsureEntriesAsync(string.Empty, name, [entry], CancellationToken.None);
         await edge.AddServerAsync(entry, "r1-1", port, 100, EdgeServerState.Ready, CancellationToken.None);
         await edge.AddServerAsync(entry, "r1-2", port2, 100, EdgeServerState.Ready, CancellationToken.None);
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
@@ -183,7 +183,7 @@ internal static class RolloutBench
         finally
         {
             await Exec("docker-compose", $"-f {file} -p {name} down -t 1", directory);
-            await edge.RemoveDeploymentAsync(name, CancellationToken.None);
+            await edge.RemoveDeploymentAsync(string.Empty, name, CancellationToken.None);
         }
     }
 

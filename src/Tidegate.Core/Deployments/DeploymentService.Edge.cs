@@ -10,41 +10,78 @@ namespace Tidegate.Core.Deployments;
 internal sealed partial class DeploymentService
 {
     /// <summary>The recreate flow (<see cref="DeployExecutor"/>); with edge entries the entry services also publish their
-    /// port on 127.0.0.1, the entries are declared, and the backends are switched to the revision that runs afterwards.</summary>
+    /// port on 127.0.0.1, and once the new revision is healthy — before the commit — its entries are declared and the
+    /// backends switched to it. An edge that refuses (a listen address another deployment holds, a configuration HAProxy
+    /// rejects, HAProxy missing) fails the operation and the automatic rollback restores the old revision, whose entries and
+    /// servers the edge then follows again.</summary>
     private async Task<(OperationStatus Status, string? Error)> RecreateAsync(OperationJournal j, IDockerEngine docker, DeployExecutor executor, DeployWork work)
     {
-        var entries = _strategies is null || !_strategies.Edge.Options.Enabled ? []
-            : Strategies.RolloutSettings.From(work.Stack.Extension).Settings.EdgeEntries(work.Deployment.Name);
-        if (entries.Count == 0)
+        var deployment = work.Deployment;
+        if (_strategies is null || !_strategies.Edge.Options.Enabled)
         {
             return await executor.RunAsync(j, work);
         }
 
-        var result = await executor.RunAsync(j, work with { LoopbackPorts = Strategies.RolloutStrategies.LoopbackPorts(work.Stack) });
-        // The new revision's entries are declared only when it runs; after an automatic rollback the existing entries (if
-        // any) follow the restored containers.
+        var entries = Strategies.RolloutSettings.From(work.Stack).Settings.EdgeEntries(deployment.EnvironmentId, deployment.Name);
+        var before = _strategies.Edge.EntriesOf(deployment.EnvironmentId, deployment.Name);
+        if (entries.Count == 0 && before.Count == 0)
+        {
+            return await executor.RunAsync(j, work);
+        }
+
+        var switched = false;
+        var result = await executor.RunAsync(j, work with
+        {
+            LoopbackPorts = Strategies.RolloutStrategies.LoopbackPorts(work.Stack),
+            BeforeCommit = async (journal, revision) =>
+            {
+                switched = true;
+                await EdgeSwitchAsync(journal, docker, deployment, entries, revision);
+            },
+        });
         if (result.Status == OperationStatus.Succeeded)
         {
             // A color parked by an earlier blue-green rollout was retired and removed with the rest of the old revision.
-            _strategies!.Rollouts.Unpark(work.Deployment.Id);
-            await EdgeFollowAsync(j, docker, work.Deployment.Id, work.Deployment.Name, entries);
-        }
-        else if (executor.TouchedRunningVersion)
-        {
-            await EdgeFollowAsync(j, docker, work.Deployment.Id, work.Deployment.Name);
+            _strategies.Rollouts.Unpark(deployment.Id);
+            return result;
         }
 
-        return result;
+        // Rolled back: the entries the deployment had before, pointing at the containers that run again.
+        return executor.TouchedRunningVersion || switched
+            ? WithWarning(result, await EdgeFollowAsync(j, docker, deployment, before))
+            : result;
+    }
+
+    /// <summary>Puts revision <paramref name="revision"/> behind the edge: declares its entries (HAProxy checks the new
+    /// configuration before it replaces the running one) and points the backends at its containers. Part of the operation:
+    /// a failure is a <see cref="DeploymentFailedException"/>, so the executor restores the old revision.</summary>
+    private async Task EdgeSwitchAsync(OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, IReadOnlyList<EdgeEntry> entries, int revision)
+    {
+        try
+        {
+            await j.ProgressAsync("edge", $"putting revision {revision} behind the edge", j.Percent);
+            await j.StepAsync("edge-sync", new { revision, entries = entries.Select(e => e.Listen) }, async ct =>
+            {
+                await _strategies!.Edge.EnsureEntriesAsync(deployment.EnvironmentId, deployment.Name, entries, ct);
+                await _strategies.SyncAsync(docker, deployment.EnvironmentId, deployment.Id, deployment.Name, revision, ct);
+            });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
+        {
+            throw new DeploymentFailedException($"The edge could not serve revision {revision}: {ex.Message}");
+        }
     }
 
     /// <summary>Declares <paramref name="declare"/> (when given) and points the deployment's backends at the running
-    /// containers of its current revision. A failure is reported as progress, not as the operation's failure: the containers
-    /// run, and the edge is synchronised again at the next start.</summary>
-    private async Task EdgeFollowAsync(OperationJournal j, IDockerEngine docker, string deploymentId, string project, IReadOnlyList<EdgeEntry>? declare = null)
+    /// containers of its current revision. Best effort after the containers changed (start, restart, a mode change back to
+    /// Normal, the restore after a failed rollout): the containers run, and the edge is synchronised again at the next
+    /// start. Returns the warning for the operation's result, or null.</summary>
+    private async Task<string?> EdgeFollowAsync(OperationJournal j, IDockerEngine docker, DeploymentRecord deployment, IReadOnlyList<EdgeEntry>? declare = null)
     {
-        if (_strategies is null || !_strategies.Edge.Options.Enabled || (declare is null && _strategies.Edge.EntriesOf(project).Count == 0))
+        if (_strategies is null || !_strategies.Edge.Options.Enabled
+            || (declare is null && _strategies.Edge.EntriesOf(deployment.EnvironmentId, deployment.Name).Count == 0))
         {
-            return;
+            return null;
         }
 
         try
@@ -53,18 +90,26 @@ internal sealed partial class DeploymentService
             {
                 if (declare is not null)
                 {
-                    await _strategies.Edge.EnsureEntriesAsync(project, declare, ct);
+                    await _strategies.Edge.EnsureEntriesAsync(deployment.EnvironmentId, deployment.Name, declare, ct);
                 }
 
-                var current = (await store.Deployments.GetAsync(deploymentId, ct))?.CurrentRevision;
-                await _strategies.SyncAsync(docker, deploymentId, project, current, ct);
+                var current = (await store.Deployments.GetAsync(deployment.Id, ct))?.CurrentRevision;
+                await _strategies.SyncAsync(docker, deployment.EnvironmentId, deployment.Id, deployment.Name, current, ct);
             });
+            return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
         {
-            // Whatever the edge or the engine says (port taken, HAProxy missing, daemon gone), the operation's outcome is
-            // what the containers did: this must not turn a committed revision into a failure.
-            await j.ProgressAsync("edge", $"the edge could not be updated ({ex.Message}); it is synchronised again at the next start", j.Percent);
+            var warning = $"the edge could not be updated ({ex.Message}); it is synchronised again at the next start";
+            await j.ProgressAsync("edge", warning, j.Percent);
+            return warning;
         }
     }
+
+    /// <summary>An operation's result with the warning of a best-effort edge step: the status stays, the warning is in the
+    /// error field ("warning: ..." for a Succeeded operation), where the API, the CLI and the UI show it.</summary>
+    private static (OperationStatus Status, string? Error) WithWarning((OperationStatus Status, string? Error) result, string? warning) =>
+        warning is null ? result
+        : result.Error is null ? (result.Status, "warning: " + warning)
+        : (result.Status, $"{result.Error} Warning: {warning}");
 }

@@ -58,19 +58,25 @@ internal static class ModeOwnership
 
 internal sealed partial class DeploymentService
 {
-    private async Task EdgeMaintenanceAsync(OperationJournal j, string deploymentName, bool on)
+    /// <summary>Returns the warning for the operation's result when the page could not be switched, else null.</summary>
+    private async Task<string?> EdgeMaintenanceAsync(OperationJournal j, DeploymentRecord deployment, bool on)
     {
-        if (_strategies is not null && _strategies.Edge.EntriesOf(deploymentName).Count > 0)
+        if (_strategies is null || _strategies.Edge.EntriesOf(deployment.EnvironmentId, deployment.Name).Count == 0)
         {
-            try
-            {
-                await j.StepAsync("edge-maintenance", new { on }, ct => _strategies.SetMaintenanceAsync(deploymentName, on, ct));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
-            {
-                // The mode change stands; the page follows the recorded mode when the edge is synchronised at the next start.
-                await j.ProgressAsync("edge", $"the edge's maintenance page could not be turned {(on ? "on" : "off")} ({ex.Message})", j.Percent);
-            }
+            return null;
+        }
+
+        try
+        {
+            await j.StepAsync("edge-maintenance", new { on }, ct => _strategies.SetMaintenanceAsync(deployment.EnvironmentId, deployment.Name, on, ct));
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
+        {
+            // The mode change stands; the page follows the recorded mode when the edge is synchronised at the next start.
+            var warning = $"the edge's maintenance page could not be turned {(on ? "on" : "off")} ({ex.Message})";
+            await j.ProgressAsync("edge", warning, j.Percent);
+            return warning;
         }
     }
 
@@ -125,20 +131,22 @@ internal sealed partial class DeploymentService
                 await progress.ModeChangedAsync(change, CancellationToken.None);
                 await j.ProgressAsync("mode", $"operation mode {change.From} → {change.To}", 5);
                 // Behind the edge, visitors get the maintenance page (503, Retry-After) before the app stops and until it is back.
-                if (change.To == OperationMode.Maintenance)
+                var warnings = new List<string>();
+                if (change.To == OperationMode.Maintenance && await EdgeMaintenanceAsync(j, deployment, on: true) is { } pageOn)
                 {
-                    await EdgeMaintenanceAsync(j, deployment.Name, on: true);
+                    warnings.Add(pageOn);
                 }
                 await ModeLifecycle.ApplyAsync(j, docker, options, time, deployment.Name, change);
-                if (change.To == OperationMode.Normal)
+                if (change.To == OperationMode.Normal && await EdgeFollowAsync(j, docker, deployment) is { } follow)
                 {
-                    await EdgeFollowAsync(j, docker, deployment.Id, deployment.Name);
+                    warnings.Add(follow);
                 }
-                if (change.From == OperationMode.Maintenance && change.To != OperationMode.Maintenance)
+                if (change.From == OperationMode.Maintenance && change.To != OperationMode.Maintenance
+                    && await EdgeMaintenanceAsync(j, deployment, on: false) is { } pageOff)
                 {
-                    await EdgeMaintenanceAsync(j, deployment.Name, on: false);
+                    warnings.Add(pageOff);
                 }
-                return (OperationStatus.Succeeded, null);
+                return WithWarning((OperationStatus.Succeeded, null), warnings.Count == 0 ? null : string.Join("; ", warnings));
             }, ct);
 
         switch (started)

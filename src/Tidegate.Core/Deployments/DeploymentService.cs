@@ -105,18 +105,22 @@ internal sealed partial class DeploymentService(
         LifecycleAsync(deploymentId, OperationKind.Start, request, async (l, j, d) =>
         {
             await l.StartAsync(j, d.Name);
-            await EdgeFollowAsync(j, l.Docker, deploymentId, d.Name);
+            return await EdgeFollowAsync(j, l.Docker, d);
         }, ct);
 
     public Task<OperationStartResult> StopAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
-        LifecycleAsync(deploymentId, OperationKind.Stop, request, (l, j, d) => l.StopAsync(j, d.Name), ct);
+        LifecycleAsync(deploymentId, OperationKind.Stop, request, async (l, j, d) =>
+        {
+            await l.StopAsync(j, d.Name);
+            return null;
+        }, ct);
 
     public Task<OperationStartResult> RestartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
         LifecycleAsync(deploymentId, OperationKind.Restart, request, async (l, j, d) =>
         {
             await l.StopAsync(j, d.Name);
             await l.StartAsync(j, d.Name);
-            await EdgeFollowAsync(j, l.Docker, deploymentId, d.Name);
+            return await EdgeFollowAsync(j, l.Docker, d);
         }, ct);
 
     /// <summary>Removes containers and networks, and the deployment with its history; volumes stay unless <paramref name="removeVolumes"/>.</summary>
@@ -125,11 +129,12 @@ internal sealed partial class DeploymentService(
         {
             var project = d.Name;
             await l.RemoveAsync(j, d.EnvironmentId, project, removeVolumes);
-            if (_strategies is not null && _strategies.Edge.EntriesOf(project).Count > 0)
+            if (_strategies is not null && _strategies.Edge.EntriesOf(d.EnvironmentId, project).Count > 0)
             {
-                await j.StepAsync("edge-remove", null, ct => _strategies.Edge.RemoveDeploymentAsync(project, ct));
+                await j.StepAsync("edge-remove", null, ct => _strategies.Edge.RemoveDeploymentAsync(d.EnvironmentId, project, ct));
             }
             await store.Deployments.DeleteAsync(deploymentId, CancellationToken.None);
+            return null;
         }, ct);
 
     public async Task<DeploymentStatus?> GetStatusAsync(string deploymentId, CancellationToken ct)
@@ -181,7 +186,7 @@ internal sealed partial class DeploymentService(
     }
 
     private async Task<OperationStartResult> LifecycleAsync(string deploymentId, OperationKind kind, OperationRequest request,
-        Func<LifecycleExecutor, OperationJournal, DeploymentRecord, Task> body, CancellationToken ct)
+        Func<LifecycleExecutor, OperationJournal, DeploymentRecord, Task<string?>> body, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var deployment = await store.Deployments.GetAsync(deploymentId, ct);
@@ -191,10 +196,7 @@ internal sealed partial class DeploymentService(
         }
 
         return await StartAsync(deployment, kind, request, async (j, docker) =>
-        {
-            await body(new LifecycleExecutor(docker, options, time), j, deployment);
-            return (OperationStatus.Succeeded, null);
-        }, ct);
+            WithWarning((OperationStatus.Succeeded, null), await body(new LifecycleExecutor(docker, options, time), j, deployment)), ct);
     }
 
     /// <summary>Only a unix socket is surely this host's engine (a tcp or ssh endpoint may be anywhere).</summary>
@@ -226,6 +228,7 @@ internal sealed partial class DeploymentService(
         {
             errors.AddRange(stack.Project!.Services.Where(s => s.Image is null).Select(s => $"service {s.Name} has no image (building images is not supported)"));
             errors.AddRange(StackHooks.From(stack).Errors);
+            errors.AddRange(Strategies.RolloutSettings.From(stack).Errors);
             if (stack.Project.Services.FirstOrDefault(s => s.Secrets.Count > 0 || s.Configs.Count > 0) is { } mounting
                 && await store.Environments.GetAsync(environmentId, ct) is { } environment && !IsOnThisHost(environment.DockerEndpoint))
             {

@@ -5,16 +5,27 @@ namespace Tidegate.Core.Edge;
 /// <summary>One published HTTP entry of a deployment: a frontend listening on <see cref="Listen"/> that forwards to
 /// container port <see cref="Port"/> of <see cref="Service"/>. Declared in x-tidegate.edge.entries. MaxConnPerServer
 /// makes HAProxy queue instead of overrunning an application that accepts few connections at once; ServerTimeoutMs
-/// (default 30 s) bounds the wait for an answer, after which a GET is retried.</summary>
+/// (default 30 s) bounds the wait for an answer, after which a GET is retried. <see cref="Environment"/> is the id of the
+/// deployment's environment (deployments of the same name in two environments are two owners); empty for an entry
+/// registered before entries carried it, which the first deployment of that name to declare entries takes over.</summary>
 internal sealed record EdgeEntry(
     string Deployment, string Service, int Port, string Listen, string HealthPath = "/health", int RetryAfterSeconds = 30, bool Sticky = false,
-    int? MaxConnPerServer = null, int? ServerTimeoutMs = null)
+    int? MaxConnPerServer = null, int? ServerTimeoutMs = null, string Environment = "")
 {
-    public string Key => $"{Deployment}_{Service}_{Port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>Injective over (environment, deployment, service, port): see <see cref="EdgeNames"/>.</summary>
+    public string Key => EdgeNames.Key(Environment, Deployment, Service, Port);
 
     public string Frontend => "fe_" + Key;
 
     public string Backend => "be_" + Key;
+
+    public string Cookie => "TG_" + Key;
+
+    public string Owner => EdgeNames.Owner(Environment, Deployment);
+
+    /// <summary>Whether the deployment <paramref name="deployment"/> of <paramref name="environment"/> owns this entry.</summary>
+    public bool IsOwnedBy(string environment, string deployment) =>
+        Deployment == deployment && (Environment == environment || Environment.Length == 0);
 }
 
 /// <summary>What the edge must serve, persisted beside its configuration: every deployment's entries and which
@@ -23,7 +34,19 @@ internal sealed record EdgeRegistry
 {
     public List<EdgeEntry> Entries { get; init; } = [];
 
+    /// <summary>Owners (<see cref="EdgeEntry.Owner"/>) in maintenance.</summary>
     public SortedSet<string> Maintenance { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>A registry written before entries carried their environment lists bare deployment names as in maintenance:
+    /// each becomes the owners of that name's entries.</summary>
+    public void UpgradeMaintenanceFlags()
+    {
+        foreach (var bare in Maintenance.Where(m => !m.Contains('.', StringComparison.Ordinal)).ToList())
+        {
+            Maintenance.Remove(bare);
+            Maintenance.UnionWith(Entries.Where(e => e.Deployment == bare).Select(e => e.Owner));
+        }
+    }
 
     /// <summary>The secret HAProxy hashes server addresses with for sticky (dynamic) cookies.</summary>
     public string CookieKey { get; init; } = Guid.NewGuid().ToString("N");

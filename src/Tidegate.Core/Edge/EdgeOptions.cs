@@ -12,6 +12,10 @@ internal sealed record EdgeOptions
     /// <summary>The haproxy executable (process mode).</summary>
     public string Executable { get; init; } = "haproxy";
 
+    /// <summary>The unprivileged user HAProxy switches to after binding its sockets and reading its files, when Tidegate
+    /// runs as root and the user exists (Debian's haproxy package creates <c>haproxy</c>). Empty: keep Tidegate's user.</summary>
+    public string User { get; init; } = "haproxy";
+
     /// <summary>Production alternative documented in docs/edge.md: the official image run as a host-network
     /// container with <see cref="Directory"/> bind-mounted. Not used by the process mode.</summary>
     public string Image { get; init; } = "haproxy:2.6";
@@ -24,6 +28,7 @@ internal sealed record EdgeOptions
     /// <summary>HAProxy health-check interval for servers (milliseconds).</summary>
     public int CheckIntervalMs { get; init; } = 1000;
 
+    /// <summary>The configuration HAProxy runs with: only ever replaced by a candidate that <c>haproxy -c</c> accepted.</summary>
     public string ConfigPath => Path.Combine(Directory, "haproxy.cfg");
 
     public string SocketPath => Path.Combine(Directory, "admin.sock");

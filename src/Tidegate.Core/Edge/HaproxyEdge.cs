@@ -12,7 +12,8 @@ internal sealed class EdgeException(string message, Exception? inner = null) : E
 /// answers) or starts one; the configuration is only rewritten and reloaded (seamlessly: listening sockets are
 /// handed over with -x, the old process finishes its connections with -sf) when the set of entries changes, and
 /// never during a traffic switch. Everything a rollout does — add and remove servers, weights, drain, ready,
-/// maintenance page — goes through the Runtime API.
+/// maintenance page — goes through the Runtime API. Names reach neither the file nor a command unless they are of the
+/// strict set of <see cref="EdgeNames"/>; a configuration is only saved once HAProxy accepted it.
 /// </summary>
 internal sealed class HaproxyEdge : IAsyncDisposable
 {
@@ -20,6 +21,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
 
     private readonly EdgeOptions _options;
     private readonly TimeProvider _time;
+    private readonly HaproxyProcess _process;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private EdgeRegistry _registry = new();
     private bool _loaded;
@@ -28,6 +30,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     {
         _options = options;
         _time = time;
+        _process = new HaproxyProcess(options);
         Runtime = new HaproxyRuntime(options.SocketPath);
     }
 
@@ -37,9 +40,17 @@ internal sealed class HaproxyEdge : IAsyncDisposable
 
     public IReadOnlyList<EdgeEntry> Entries => _registry.Entries;
 
-    public IReadOnlyList<EdgeEntry> EntriesOf(string deployment) => _registry.Entries.Where(e => e.Deployment == deployment).ToList();
+    /// <summary>Entries of the registry file that the edge refused to load (names outside the strict set, written before
+    /// they were checked): left out of the configuration, reported at start.</summary>
+    public IReadOnlyList<string> RefusedAtLoad { get; private set; } = [];
 
-    public bool InMaintenance(string deployment) => _registry.Maintenance.Contains(deployment);
+    /// <summary>The user HAProxy runs as after start-up (null: Tidegate's own).</summary>
+    public EdgeProcessUser? RunAs => _process.RunAs;
+
+    public IReadOnlyList<EdgeEntry> EntriesOf(string environment, string deployment) =>
+        _registry.Entries.Where(e => e.IsOwnedBy(environment, deployment)).ToList();
+
+    public bool InMaintenance(string environment, string deployment) => _registry.Maintenance.Contains(EdgeNames.Owner(environment, deployment));
 
     /// <summary>Adopts the running HAProxy, or starts it when the registry has entries (otherwise the first declared entry
     /// starts it); rewrites and reloads only when the registry changed while Tidegate was away. Called at Tidegate start;
@@ -52,12 +63,12 @@ internal sealed class HaproxyEdge : IAsyncDisposable
             await LoadLockedAsync(ct);
             if (await Runtime.IsAliveAsync(ct))
             {
-                await ApplyLockedAsync(ct);
+                await ApplyLockedAsync(Copy(_registry), ct);
                 await SyncMaintenanceLockedAsync(ct);
             }
             else if (_registry.Entries.Count > 0)
             {
-                await ApplyLockedAsync(ct);
+                await ApplyLockedAsync(Copy(_registry), ct);
             }
         }
         finally
@@ -75,42 +86,76 @@ internal sealed class HaproxyEdge : IAsyncDisposable
             return;
         }
 
-        Directory.CreateDirectory(_options.Directory);
-        _registry = File.Exists(_options.RegistryPath)
+        EdgeFiles.Prepare(_options.Directory);
+        var registry = File.Exists(_options.RegistryPath)
             ? JsonSerializer.Deserialize<EdgeRegistry>(await File.ReadAllTextAsync(_options.RegistryPath, ct), Json) ?? new EdgeRegistry()
             : new EdgeRegistry();
-        await File.WriteAllTextAsync(_options.MaintenancePagePath, HaproxyConfig.MaintenancePage, ct);
+        // A registry written before names were checked may hold an entry that would inject directives: it is not served.
+        var refused = registry.Entries.Where(e => EdgeNames.Problems(e).Count > 0).ToList();
+        RefusedAtLoad = refused.Select(e => $"{EdgeNames.Printable(e.Deployment)}/{EdgeNames.Printable(e.Service)}: {string.Join("; ", EdgeNames.Problems(e))}").ToList();
+        registry.Entries.RemoveAll(refused.Contains);
+        registry.UpgradeMaintenanceFlags();
+        if (!EdgeNames.IsProxyName(registry.CookieKey))
+        {
+            registry = registry with { CookieKey = new EdgeRegistry().CookieKey };
+        }
+
+        _registry = registry;
+        await EdgeFiles.WriteAsync(_options.MaintenancePagePath, HaproxyConfig.MaintenancePage, ct);
         if (!File.Exists(_options.MaintenanceMapPath))
         {
-            await File.WriteAllTextAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
+            await EdgeFiles.WriteAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
         }
 
         _loaded = true;
     }
 
-    /// <summary>Declares a deployment's entries (replacing what it had). Reloads seamlessly only when they differ.</summary>
-    public async Task EnsureEntriesAsync(string deployment, IReadOnlyList<EdgeEntry> entries, CancellationToken ct)
+    /// <summary>Declares the entries of deployment <paramref name="deployment"/> of environment <paramref name="environment"/>
+    /// (replacing what it had). Every entry is checked (<see cref="EdgeNames"/>); a listen address another deployment uses
+    /// is refused; the new configuration replaces the running one only after HAProxy accepted it.</summary>
+    public async Task EnsureEntriesAsync(string environment, string deployment, IReadOnlyList<EdgeEntry> entries, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var e in entries)
+        {
+            EdgeNames.Ensure(e);
+            if (e.Deployment != deployment || e.Environment != environment)
+            {
+                throw new EdgeNameException($"The edge refuses entry {e.Key}: it does not belong to deployment {EdgeNames.Printable(deployment)}.");
+            }
+        }
+
         await _gate.WaitAsync(ct);
         try
         {
             await LoadLockedAsync(ct);
-            var current = _registry.Entries.Where(e => e.Deployment == deployment).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+            var current = _registry.Entries.Where(e => e.IsOwnedBy(environment, deployment)).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
             var wanted = entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
             if (current.SequenceEqual(wanted))
             {
                 return;
             }
 
-            var taken = _registry.Entries.Where(e => e.Deployment != deployment).FirstOrDefault(e => wanted.Any(w => w.Listen == e.Listen));
-            if (taken is not null)
+            var others = _registry.Entries.Where(e => !e.IsOwnedBy(environment, deployment)).ToList();
+            if (others.FirstOrDefault(e => wanted.Any(w => EdgeNames.SameSocket(w.Listen, e.Listen))) is { } taken)
             {
                 throw new EdgeException($"Edge entry {taken.Listen} is already used by deployment {taken.Deployment}.");
             }
 
-            _registry.Entries.RemoveAll(e => e.Deployment == deployment);
-            _registry.Entries.AddRange(wanted);
-            await ApplyLockedAsync(ct);
+            var candidate = Copy(_registry);
+            candidate.Entries.RemoveAll(e => e.IsOwnedBy(environment, deployment));
+            candidate.Entries.AddRange(wanted);
+            // Entries taken over from a registry without environments keep their maintenance flag under the new owner.
+            if (current.Any(e => candidate.Maintenance.Contains(e.Owner)))
+            {
+                candidate.Maintenance.ExceptWith(current.Select(e => e.Owner));
+                if (wanted.Count > 0)
+                {
+                    candidate.Maintenance.Add(EdgeNames.Owner(environment, deployment));
+                }
+            }
+
+            await ApplyLockedAsync(candidate, ct);
         }
         finally
         {
@@ -118,24 +163,31 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         }
     }
 
-    public Task RemoveDeploymentAsync(string deployment, CancellationToken ct) => EnsureEntriesAsync(deployment, [], ct);
+    public Task RemoveDeploymentAsync(string environment, string deployment, CancellationToken ct) => EnsureEntriesAsync(environment, deployment, [], ct);
 
     /// <summary>Maintenance page on or off for every frontend of a deployment, at runtime (map entry), and
     /// remembered in the registry and the map file for the next start.</summary>
-    public async Task SetMaintenanceAsync(string deployment, bool on, CancellationToken ct)
+    public async Task SetMaintenanceAsync(string environment, string deployment, bool on, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
             await LoadLockedAsync(ct);
-            var changed = on ? _registry.Maintenance.Add(deployment) : _registry.Maintenance.Remove(deployment);
+            var owners = _registry.Entries.Where(e => e.IsOwnedBy(environment, deployment)).Select(e => e.Owner)
+                .Append(EdgeNames.Owner(environment, deployment)).ToHashSet(StringComparer.Ordinal);
+            var changed = false;
+            foreach (var owner in owners)
+            {
+                changed |= on ? _registry.Maintenance.Add(owner) : _registry.Maintenance.Remove(owner);
+            }
+
             if (!changed)
             {
                 return;
             }
 
             await SaveRegistryAsync(ct);
-            await File.WriteAllTextAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
+            await EdgeFiles.WriteAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
             if (await Runtime.IsAliveAsync(ct))
             {
                 await SyncMaintenanceLockedAsync(ct);
@@ -150,7 +202,13 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     /// <summary>Adds a server (127.0.0.1:port) with HAProxy health checks, in the given state.</summary>
     public async Task AddServerAsync(EdgeEntry entry, string name, int hostPort, int weight, EdgeServerState state, CancellationToken ct)
     {
-        var id = $"{entry.Backend}/{name}";
+        ArgumentNullException.ThrowIfNull(entry);
+        var id = ServerId(entry, name);
+        if (hostPort is < 1 or > 65535 || weight is < 0 or > 256)
+        {
+            throw new EdgeNameException($"The edge refuses server {id} on port {hostPort} with weight {weight}.");
+        }
+
         var existing = (await ServersAsync(entry, ct)).FirstOrDefault(s => s.Name == name);
         if (existing is null)
         {
@@ -171,10 +229,12 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     /// <summary>Applies several weight and state changes in one Runtime API call (one step for HAProxy).</summary>
     public Task ApplyAsync(EdgeEntry entry, IEnumerable<(string Server, int? Weight, EdgeServerState? State)> changes, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(changes);
         var commands = new List<string>();
         foreach (var (server, weight, state) in changes)
         {
-            var id = $"{entry.Backend}/{server}";
+            var id = ServerId(entry, server);
             if (weight is { } w)
             {
                 commands.Add($"set server {id} weight {w.ToString(CultureInfo.InvariantCulture)}");
@@ -215,7 +275,8 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     /// in HAProxy 2.6; it stays in maintenance with weight 0 until the next reload leaves it out.</summary>
     public async Task RemoveServerAsync(EdgeEntry entry, string name, CancellationToken ct)
     {
-        var id = $"{entry.Backend}/{name}";
+        ArgumentNullException.ThrowIfNull(entry);
+        var id = ServerId(entry, name);
         if ((await ServersAsync(entry, ct)).All(s => s.Name != name))
         {
             return;
@@ -260,7 +321,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         }
 
         var frontends = _registry.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new EdgeFrontendStatus(
-            e.Frontend, e.Deployment, e.Service, e.Port, e.Listen, InMaintenance(e.Deployment), e.Backend,
+            e.Frontend, e.Deployment, e.Service, e.Port, e.Listen, _registry.Maintenance.Contains(e.Owner), e.Backend,
             rows.Where(r => r.Proxy == e.Backend && r.IsServer)
                 .Select(r => new EdgeServerStatus(r.Name, EdgeServer.ParseRevision(r.Name), r.Address, r.Weight, r.Status, r.CurrentSessions, r.Requests, r.Errors))
                 .ToList())).ToList();
@@ -287,6 +348,17 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     internal static string MaxConn(EdgeEntry entry) =>
         entry.MaxConnPerServer is { } max ? " maxconn " + max.ToString(CultureInfo.InvariantCulture) : string.Empty;
 
+    /// <summary>backend/server as the Runtime API names a server; both parts of the strict set, so no command can be appended.</summary>
+    private static string ServerId(EdgeEntry entry, string server) =>
+        $"{EdgeNames.EnsureProxyName(entry.Backend, "backend")}/{EdgeNames.EnsureProxyName(server, "server")}";
+
+    private static EdgeRegistry Copy(EdgeRegistry registry) => new()
+    {
+        Entries = [.. registry.Entries],
+        Maintenance = new SortedSet<string>(registry.Maintenance, StringComparer.Ordinal),
+        CookieKey = registry.CookieKey,
+    };
+
     private static string StateCommand(string id, EdgeServerState state) => state switch
     {
         EdgeServerState.Ready => $"set server {id} state ready",
@@ -294,10 +366,13 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         _ => $"set server {id} state maint",
     };
 
-    /// <summary>Writes the configuration with the live servers and reloads when it differs from the file.</summary>
-    private async Task ApplyLockedAsync(CancellationToken ct)
+    /// <summary>Makes <paramref name="candidate"/> the registry. Its configuration (with the live servers) is rendered — the
+    /// renderer refuses names outside the strict set —, written to a 0600 temp file and checked with <c>haproxy -c</c>; only
+    /// an accepted one replaces haproxy.cfg (a rename) and is loaded. A refused candidate changes nothing on disk or in
+    /// memory; a reload that fails after the check (an address another process holds) puts the last good files back, so
+    /// one deployment's bad entry never blocks the edge changes of the others.</summary>
+    private async Task ApplyLockedAsync(EdgeRegistry candidate, CancellationToken ct)
     {
-        await SaveRegistryAsync(ct);
         var live = new Dictionary<string, IReadOnlyList<EdgeServerLine>>(StringComparer.Ordinal);
         var alive = await Runtime.IsAliveAsync(ct);
         if (alive)
@@ -309,16 +384,58 @@ internal sealed class HaproxyEdge : IAsyncDisposable
             }
         }
 
-        var config = HaproxyConfig.Render(_options, _registry, live);
+        var config = HaproxyConfig.Render(_options, candidate, live, _process.RunAs);
         var before = File.Exists(_options.ConfigPath) ? await File.ReadAllTextAsync(_options.ConfigPath, ct) : null;
         if (alive && before is not null && SameProxies(before, config))
         {
+            _registry = candidate;
+            await SaveRegistryAsync(ct);
             return;
         }
 
-        await File.WriteAllTextAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(_registry), ct);
-        await File.WriteAllTextAsync(_options.ConfigPath, config, ct);
-        await LaunchAsync(reload: alive, ct);
+        var temp = EdgeFiles.TempBeside(_options.ConfigPath);
+        try
+        {
+            await EdgeFiles.WriteAsync(temp, config, ct);
+            if (await _process.CheckAsync(temp, ct) is { } complaint)
+            {
+                throw new EdgeException($"HAProxy refused the new edge configuration; the last good one stays in place: {complaint}");
+            }
+
+            var mapBefore = File.Exists(_options.MaintenanceMapPath) ? await File.ReadAllTextAsync(_options.MaintenanceMapPath, ct) : null;
+            await EdgeFiles.WriteAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(candidate), ct);
+            File.Move(temp, _options.ConfigPath, overwrite: true);
+            try
+            {
+                await LaunchAsync(reload: alive, ct);
+            }
+            catch
+            {
+                await RestoreAsync(_options.ConfigPath, before);
+                await RestoreAsync(_options.MaintenanceMapPath, mapBefore);
+                throw;
+            }
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        _registry = candidate;
+        await SaveRegistryAsync(ct);
+    }
+
+    /// <summary>Puts a file's previous content back (or removes a file that did not exist), whatever the operation's token says.</summary>
+    private static async Task RestoreAsync(string path, string? previous)
+    {
+        if (previous is null)
+        {
+            File.Delete(path);
+        }
+        else
+        {
+            await EdgeFiles.WriteAsync(path, previous, CancellationToken.None);
+        }
     }
 
     /// <summary>Server lines differ all the time (they are runtime state); only the proxies decide a reload.</summary>
@@ -337,45 +454,29 @@ internal sealed class HaproxyEdge : IAsyncDisposable
             return;
         }
 
-        var path = _options.MaintenanceMapPath;
+        var path = EdgeNames.EnsureFilePath(_options.MaintenanceMapPath, "maintenance map");
         var commands = new List<string> { $"clear map {path}" };
-        commands.AddRange(_registry.Entries.Where(e => _registry.Maintenance.Contains(e.Deployment)).Select(e => $"add map {path} {e.Frontend} 1"));
+        commands.AddRange(_registry.Entries.Where(e => _registry.Maintenance.Contains(e.Owner))
+            .Select(e => $"add map {path} {EdgeNames.EnsureProxyName(e.Frontend, "frontend")} 1"));
         await Runtime.RunAsync(ct, [.. commands]);
     }
 
-    private async Task SaveRegistryAsync(CancellationToken ct)
-    {
-        var temp = _options.RegistryPath + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(_registry, Json), ct);
-        File.Move(temp, _options.RegistryPath, overwrite: true);
-    }
+    private Task SaveRegistryAsync(CancellationToken ct) => EdgeFiles.WriteAsync(_options.RegistryPath, JsonSerializer.Serialize(_registry, Json), ct);
 
     private async Task LaunchAsync(bool reload, CancellationToken ct)
     {
-        var check = await RunHaproxyAsync(["-c", "-q", "-f", _options.ConfigPath], ct);
-        if (check.ExitCode != 0)
-        {
-            throw new EdgeException("The edge configuration is invalid: " + check.Output);
-        }
-
         var oldPid = reload ? await Runtime.PidAsync(ct) : null;
-        List<string> args = ["-D", "-f", _options.ConfigPath, "-p", _options.PidPath];
-        if (oldPid is { } old)
-        {
-            args.AddRange(["-x", _options.SocketPath, "-sf", old.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        var result = await RunHaproxyAsync(args, ct);
-        if (result.ExitCode != 0)
-        {
-            throw new EdgeException($"HAProxy did not start (exit {result.ExitCode}): {result.Output}");
-        }
-
+        await _process.StartAsync(oldPid, ct);
         var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(10);
         while (true)
         {
             if (await Runtime.IsAliveAsync(ct) && (oldPid is null || await Runtime.PidAsync(ct) != oldPid))
             {
+                if (!OperatingSystem.IsWindows() && File.Exists(_options.PidPath))
+                {
+                    File.SetUnixFileMode(_options.PidPath, EdgeFiles.OwnerOnlyFile);
+                }
+
                 return;
             }
 
@@ -385,42 +486,6 @@ internal sealed class HaproxyEdge : IAsyncDisposable
             }
 
             await Task.Delay(_options.PollInterval, _time, ct);
-        }
-    }
-
-    private async Task<(int ExitCode, string Output)> RunHaproxyAsync(IReadOnlyList<string> args, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo(_options.Executable)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-            WorkingDirectory = _options.Directory,
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new EdgeException("could not start " + _options.Executable);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new EdgeException($"could not start {_options.Executable} (is Debian's haproxy package installed?): {ex.Message}", ex);
-        }
-
-        using (process)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            var output = (await stdout + await stderr).Trim();
-            return (process.ExitCode, output);
         }
     }
 }

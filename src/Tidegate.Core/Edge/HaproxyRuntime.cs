@@ -35,7 +35,7 @@ internal sealed class HaproxyRuntime(string socketPath)
     public async Task<string> SendAsync(string command, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (command.Contains('\n', StringComparison.Ordinal))
+        if (command.Any(char.IsControl))
         {
             throw new ArgumentException("one command line only", nameof(command));
         }
@@ -81,8 +81,19 @@ internal sealed class HaproxyRuntime(string socketPath)
     }
 
     /// <summary>Runs commands that answer nothing (or a known success text) on success; anything else is a refusal.</summary>
+    /// <remarks>Each command must be one command: a ';' would start another and a line break would end the connection's
+    /// input, so a command carrying either (or any control character) is refused before anything is sent.</remarks>
     public async Task RunAsync(CancellationToken ct, params string[] commands)
     {
+        ArgumentNullException.ThrowIfNull(commands);
+        foreach (var command in commands)
+        {
+            if (command.Contains(';', StringComparison.Ordinal) || command.Any(char.IsControl))
+            {
+                throw new EdgeNameException($"The edge refuses the Runtime API command {EdgeNames.Printable(command)}: it would not be one command.");
+            }
+        }
+
         var line = string.Join("; ", commands);
         var answer = (await SendAsync(line, ct)).Trim();
         foreach (var part in answer.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -33,6 +33,11 @@ internal sealed record DeployWork(
 
     /// <summary>Service → container ports also published on 127.0.0.1 (a random host port) so the edge can reach them.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts { get; init; }
+
+    /// <summary>Runs once the new revision is healthy, before the post hooks and the commit, with the new revision's number:
+    /// the recreate flow puts the new containers behind the edge here, so a <see cref="DeploymentFailedException"/> from it
+    /// restores the old revision like any other failure before the point of no return.</summary>
+    public Func<OperationJournal, int, Task>? BeforeCommit { get; init; }
 }
 
 /// <summary>A restore hook for <see cref="DeployWork.RestoreOnFailure"/>: the hook, the plan of the revision it belongs to.</summary>
@@ -134,6 +139,11 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
             await StartAllAsync(j, plan);
             await j.ProgressAsync("verify", "verifying health", 82);
             await j.StepAsync(VerifyStep, null, ct => VerifyAsync(plan, ct));
+            if (work.BeforeCommit is { } beforeCommit)
+            {
+                await beforeCommit(j, revision.Number);
+            }
+
             foreach (var hook in hooks.Post)
             {
                 await hookRunner.RunAsync(j, plan, hook, 90);

@@ -35,8 +35,8 @@ internal sealed class EdgeRolloutExecutor(
         ArgumentNullException.ThrowIfNull(j);
         ArgumentNullException.ThrowIfNull(work);
         var project = work.Deployment.Name;
-        var (settings, settingErrors) = RolloutSettings.From(work.Stack.Extension);
-        var entries = settings.EdgeEntries(project);
+        var (settings, settingErrors) = RolloutSettings.From(work.Stack);
+        var entries = settings.EdgeEntries(work.Deployment.EnvironmentId, project);
         var problems = settingErrors.ToList();
         if (!edge.Options.Enabled)
         {
@@ -46,11 +46,6 @@ internal sealed class EdgeRolloutExecutor(
         if (entries.Count == 0)
         {
             problems.Add($"x-tidegate.edge.entries: the {RolloutSettings.Name(kind)} strategy needs at least one edge entry (service, port, listen)");
-        }
-
-        foreach (var e in entries.Where(e => work.Stack.Project!.Services.All(s => s.Name != e.Service)))
-        {
-            problems.Add($"x-tidegate.edge.entries: service {e.Service} does not exist in the stack");
         }
 
         if (problems.Count > 0)
@@ -129,7 +124,7 @@ internal sealed class EdgeRolloutExecutor(
         try
         {
             await Phase(j, run, "edge", "declaring the edge entries", 31);
-            await j.StepAsync("edge-entries", new { entries = entries.Select(e => e.Listen) }, ct => edge.EnsureEntriesAsync(project, entries, ct));
+            await j.StepAsync("edge-entries", new { entries = entries.Select(e => e.Listen) }, ct => edge.EnsureEntriesAsync(work.Deployment.EnvironmentId, project, entries, ct));
             var leftovers = all.Where(c => entryServices.Contains(ProjectContainers.ServiceOf(c)) && !stable.Any(s => s.Id == c.Id)).ToList();
             await j.StepAsync("remove-leftovers", new { containers = leftovers.Select(ProjectContainers.NameOf) }, async ct =>
             {

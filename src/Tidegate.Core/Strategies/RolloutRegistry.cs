@@ -151,16 +151,24 @@ internal sealed class RolloutRegistry
         {
             try
             {
-                // Written aside, flushed and moved over the old file: a crash leaves the old list or the new one.
+                // Written aside (0600, like every file of the edge directory), flushed and moved over the old file: a crash
+                // leaves the old list or the new one.
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                var temporary = _path + ".tmp";
-                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+                var temporary = EdgeFiles.TempBeside(_path);
+                try
                 {
-                    stream.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_parked.Values.OrderBy(p => p.DeploymentId, StringComparer.Ordinal).ToList(), Json));
-                    stream.Flush(flushToDisk: true);
-                }
+                    using (var stream = new FileStream(temporary, EdgeFiles.CreateOptions()))
+                    {
+                        stream.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_parked.Values.OrderBy(p => p.DeploymentId, StringComparer.Ordinal).ToList(), Json));
+                        stream.Flush(flushToDisk: true);
+                    }
 
-                File.Move(temporary, _path, overwrite: true);
+                    File.Move(temporary, _path, overwrite: true);
+                }
+                finally
+                {
+                    File.Delete(temporary);
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net;
-using Tidegate.Core.Definitions.Variables;
+using Tidegate.Core.Definitions;
+using Tidegate.Core.Definitions.Compose;
 using Tidegate.Core.Definitions.Yaml;
 using Tidegate.Core.Edge;
 
@@ -64,40 +64,47 @@ internal sealed record RolloutSettings
         _ => null,
     };
 
-    public IReadOnlyList<EdgeEntry> EdgeEntries(string deployment) =>
+    /// <summary>The edge entries of deployment <paramref name="deployment"/> of environment <paramref name="environment"/>.</summary>
+    public IReadOnlyList<EdgeEntry> EdgeEntries(string environment, string deployment) =>
         Entries.Select(e => new EdgeEntry(deployment, e.Service, e.Port, e.Listen, e.HealthPath, e.RetryAfterSeconds, Sticky, e.MaxConnPerServer,
-            e.ServerTimeout is { } t ? (int)t.TotalMilliseconds : null)).ToList();
+            e.ServerTimeout is { } t ? (int)t.TotalMilliseconds : null, environment)).ToList();
 
-    /// <summary>Reads both sections; errors name the field ("x-tidegate.strategy.steps[1]: ...").</summary>
-    public static (RolloutSettings Settings, IReadOnlyList<string> Errors) From(TidegateExtension extension)
+    /// <summary>The longest duration any strategy field takes (a week): beyond it a value is a mistake, not a plan.</summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+
+    /// <summary>Reads both sections of a resolved stack; errors are diagnostics with file, line and path
+    /// ("stack.yml:12:19: error: x-tidegate.edge.entries[0].service: ..."). Entry services must be services of the stack.</summary>
+    public static (RolloutSettings Settings, IReadOnlyList<string> Errors) From(ResolvedStack stack)
     {
-        ArgumentNullException.ThrowIfNull(extension);
-        var errors = new List<string>();
+        ArgumentNullException.ThrowIfNull(stack);
+        var diagnostics = new List<Diagnostic>();
+        var ctx = new ParseContext(diagnostics, stack.Template.File);
         var settings = new RolloutSettings();
-        if (extension.Section("strategy") is { } strategy && !strategy.IsNull())
+        if (stack.Extension.Section("strategy") is { } strategy && !strategy.IsNull())
         {
-            settings = ParseStrategy(strategy, settings, errors);
+            settings = ParseStrategy(strategy, settings, ctx);
         }
 
-        if (extension.Section("edge") is { } edge && !edge.IsNull())
+        if (stack.Extension.Section("edge") is { } edge && !edge.IsNull())
         {
-            settings = settings with { Entries = ParseEdge(edge, errors) };
+            var services = stack.Project?.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            settings = settings with { Entries = ParseEdge(edge, ctx, services) };
         }
 
-        return (settings, errors);
+        return (settings, [.. diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString())]);
     }
 
-    private static RolloutSettings ParseStrategy(YNode node, RolloutSettings s, List<string> errors)
+    private static RolloutSettings ParseStrategy(YNode node, RolloutSettings s, ParseContext ctx)
     {
         const string p = "x-tidegate.strategy";
         if (node is YScalar scalar)
         {
-            return s with { Kind = ParseKindAt(scalar.Value, p, errors) };
+            return s with { Kind = ParseKindAt(scalar, scalar.Value, p, ctx) };
         }
 
         if (node is not YMap map)
         {
-            errors.Add($"{p}: expected a strategy name or a mapping, got {node.Describe()}");
+            ctx.Error(node, p, $"expected a strategy name or a mapping, got {node.Describe()}");
             return s;
         }
 
@@ -106,40 +113,40 @@ internal sealed record RolloutSettings
             var fp = p + "." + e.Key.Value;
             switch (e.Key.Value)
             {
-                case "type": s = s with { Kind = ParseKindAt(Scalar(e.Value, fp, errors), fp, errors) }; break;
-                case "keepOldFor": s = s with { KeepOldFor = Duration(e.Value, fp, errors) ?? s.KeepOldFor }; break;
-                case "sticky": s = s with { Sticky = Bool(e.Value, fp, errors) }; break;
-                case "smokeTest": s = s with { SmokeTest = ParseSmoke(e.Value, fp, errors) }; break;
-                case "steps": s = s with { Steps = ParseSteps(e.Value, fp, errors) }; break;
+                case "type": s = s with { Kind = ParseKindAt(e.Value, Scalar(e.Value, fp, ctx), fp, ctx) }; break;
+                case "keepOldFor": s = s with { KeepOldFor = Duration(e.Value, fp, ctx) ?? s.KeepOldFor }; break;
+                case "sticky": s = s with { Sticky = Bool(e.Value, fp, ctx) }; break;
+                case "smokeTest": s = s with { SmokeTest = ParseSmoke(e.Value, fp, ctx) }; break;
+                case "steps": s = s with { Steps = ParseSteps(e.Value, fp, ctx) }; break;
                 case "pause":
-                    s = s with { Pause = Scalar(e.Value, fp, errors) == "manual" ? null : Duration(e.Value, fp, errors) ?? s.Pause };
+                    s = s with { Pause = e.Value is YScalar { Value: "manual" } ? null : Duration(e.Value, fp, ctx) ?? s.Pause };
                     break;
-                case "gates": s = s with { Gates = ParseGates(e.Value, fp, errors) }; break;
-                case "parallelism": s = s with { Parallelism = (int)Number(e.Value, fp, errors, 1, 1000) }; break;
-                case "delay": s = s with { Delay = Duration(e.Value, fp, errors) ?? s.Delay }; break;
-                default: errors.Add($"{fp}: unknown field (expected type, keepOldFor, sticky, smokeTest, steps, pause, gates, parallelism, delay)"); break;
+                case "gates": s = s with { Gates = ParseGates(e.Value, fp, ctx) }; break;
+                case "parallelism": s = s with { Parallelism = (int)Number(e.Value, fp, ctx, 1, 1000) }; break;
+                case "delay": s = s with { Delay = Duration(e.Value, fp, ctx) ?? s.Delay }; break;
+                default: ctx.Error(e.Key, fp, "unknown field (expected type, keepOldFor, sticky, smokeTest, steps, pause, gates, parallelism, delay)"); break;
             }
         }
 
         return s;
     }
 
-    private static RolloutStrategyKind ParseKindAt(string? value, string path, List<string> errors)
+    private static RolloutStrategyKind ParseKindAt(YNode node, string? value, string path, ParseContext ctx)
     {
         if (ParseKind(value) is { } kind)
         {
             return kind;
         }
 
-        errors.Add($"{path}: expected recreate, rolling, blue-green or canary, got '{value}'");
+        ctx.Error(node, path, $"expected recreate, rolling, blue-green or canary, got {Quoted(value)}");
         return RolloutStrategyKind.Recreate;
     }
 
-    private static SmokeTest? ParseSmoke(YNode node, string path, List<string> errors)
+    private static SmokeTest? ParseSmoke(YNode node, string path, ParseContext ctx)
     {
         if (node is not YMap map)
         {
-            errors.Add($"{path}: expected a mapping with path, expectStatus, expectBody");
+            ctx.Error(node, path, "expected a mapping with path, expectStatus, expectBody");
             return null;
         }
 
@@ -150,37 +157,43 @@ internal sealed record RolloutSettings
             switch (e.Key.Value)
             {
                 case "path":
-                    var value = Scalar(e.Value, fp, errors) ?? "/";
-                    if (!value.StartsWith('/'))
+                    var value = Scalar(e.Value, fp, ctx) ?? "/";
+                    if (!EdgeNames.IsHealthPath(value))
                     {
-                        errors.Add($"{fp}: expected a path starting with '/', got '{value}'");
+                        ctx.Error(e.Value, fp, $"expected an absolute URL path such as /version (letters, digits and -._~!*+,=:@&/?%), got {Quoted(value)}");
                     }
 
                     smoke = smoke with { Path = value };
                     break;
-                case "expectStatus": smoke = smoke with { ExpectStatus = (int)Number(e.Value, fp, errors, 100, 599) }; break;
-                case "expectBody": smoke = smoke with { ExpectBody = Scalar(e.Value, fp, errors) }; break;
-                default: errors.Add($"{fp}: unknown field (expected path, expectStatus, expectBody)"); break;
+                case "expectStatus": smoke = smoke with { ExpectStatus = (int)Number(e.Value, fp, ctx, 100, 599) }; break;
+                case "expectBody": smoke = smoke with { ExpectBody = Scalar(e.Value, fp, ctx) }; break;
+                default: ctx.Error(e.Key, fp, "unknown field (expected path, expectStatus, expectBody)"); break;
             }
         }
 
         return smoke;
     }
 
-    private static List<int> ParseSteps(YNode node, string path, List<string> errors)
+    private static List<int> ParseSteps(YNode node, string path, ParseContext ctx)
     {
         if (node is not YSeq seq || seq.Items.Count == 0)
         {
-            errors.Add($"{path}: expected a list of percentages such as [10, 50, 100]");
+            ctx.Error(node, path, "expected a list of percentages such as [10, 50, 100]");
             return [10, 50, 100];
         }
 
-        var steps = seq.Items.Select((item, i) => (int)Number(item, YNodeExtensions.Index(path, i), errors, 1, 100)).ToList();
+        if (seq.Items.Count > 100)
+        {
+            ctx.Error(node, path, "expected at most 100 steps");
+            return [10, 50, 100];
+        }
+
+        var steps = seq.Items.Select((item, i) => (int)Number(item, YNodeExtensions.Index(path, i), ctx, 1, 100)).ToList();
         for (var i = 1; i < steps.Count; i++)
         {
             if (steps[i] <= steps[i - 1])
             {
-                errors.Add($"{YNodeExtensions.Index(path, i)}: steps must increase, got {steps[i]} after {steps[i - 1]}");
+                ctx.Error(seq.Items[i], YNodeExtensions.Index(path, i), $"steps must increase, got {steps[i]} after {steps[i - 1]}");
             }
         }
 
@@ -192,12 +205,12 @@ internal sealed record RolloutSettings
         return steps;
     }
 
-    private static CanaryGates ParseGates(YNode node, string path, List<string> errors)
+    private static CanaryGates ParseGates(YNode node, string path, ParseContext ctx)
     {
         var gates = new CanaryGates();
         if (node is not YMap map)
         {
-            errors.Add($"{path}: expected a mapping with maxErrorRate, maxAvgResponseMs, minRequests");
+            ctx.Error(node, path, "expected a mapping with maxErrorRate, maxAvgResponseMs, minRequests");
             return gates;
         }
 
@@ -206,37 +219,41 @@ internal sealed record RolloutSettings
             var fp = path + "." + e.Key.Value;
             switch (e.Key.Value)
             {
-                case "maxErrorRate": gates = gates with { MaxErrorRate = Number(e.Value, fp, errors, 0, 1) }; break;
-                case "maxAvgResponseMs": gates = gates with { MaxAvgResponseMs = (long)Number(e.Value, fp, errors, 1, 600_000) }; break;
-                case "minRequests": gates = gates with { MinRequests = (long)Number(e.Value, fp, errors, 0, 1_000_000) }; break;
-                default: errors.Add($"{fp}: unknown field (expected maxErrorRate, maxAvgResponseMs, minRequests)"); break;
+                case "maxErrorRate": gates = gates with { MaxErrorRate = Number(e.Value, fp, ctx, 0, 1) }; break;
+                case "maxAvgResponseMs": gates = gates with { MaxAvgResponseMs = (long)Number(e.Value, fp, ctx, 1, 600_000) }; break;
+                case "minRequests": gates = gates with { MinRequests = (long)Number(e.Value, fp, ctx, 0, 1_000_000) }; break;
+                default: ctx.Error(e.Key, fp, "unknown field (expected maxErrorRate, maxAvgResponseMs, minRequests)"); break;
             }
         }
 
         return gates;
     }
 
-    private static List<EdgeEntrySpec> ParseEdge(YNode node, List<string> errors)
+    /// <summary>Every value that reaches haproxy.cfg is checked here against the strict sets of <see cref="EdgeNames"/>
+    /// (the renderer checks again and refuses): the entry's service must be a service of the stack.</summary>
+    /// <param name="services">The stack's services; null when the project did not load (then the names are only checked).</param>
+    private static List<EdgeEntrySpec> ParseEdge(YNode node, ParseContext ctx, HashSet<string>? services)
     {
         const string p = "x-tidegate.edge";
         var result = new List<EdgeEntrySpec>();
         if (node is not YMap map || map["entries"] is not YSeq entries)
         {
-            errors.Add($"{p}: expected a mapping with entries: [{{ service, port, listen }}]");
+            ctx.Error(node, p, "expected a mapping with entries: [{ service, port, listen }]");
             return result;
         }
 
         foreach (var extra in map.Entries.Where(e => e.Key.Value != "entries"))
         {
-            errors.Add($"{p}.{extra.Key.Value}: unknown field (expected entries)");
+            ctx.Error(extra.Key, $"{p}.{extra.Key.Value}", "unknown field (expected entries)");
         }
 
+        var listens = new Dictionary<string, YNode>(StringComparer.Ordinal);
         for (var i = 0; i < entries.Items.Count; i++)
         {
             var ep = YNodeExtensions.Index(p + ".entries", i);
             if (entries.Items[i] is not YMap em)
             {
-                errors.Add($"{ep}: expected a mapping with service, port, listen");
+                ctx.Error(entries.Items[i], ep, "expected a mapping with service, port, listen");
                 continue;
             }
 
@@ -247,100 +264,131 @@ internal sealed record RolloutSettings
             var retryAfter = 30;
             int? maxconn = null;
             TimeSpan? serverTimeout = null;
+            var valid = true;
             foreach (var e in em.Entries)
             {
                 var fp = ep + "." + e.Key.Value;
                 switch (e.Key.Value)
                 {
-                    case "service": service = Scalar(e.Value, fp, errors); break;
-                    case "port": port = (int)Number(e.Value, fp, errors, 1, 65535); break;
-                    case "listen":
-                        listen = Scalar(e.Value, fp, errors);
-                        if (listen is not null && (!IPEndPoint.TryParse(listen, out var endpoint) || endpoint.Port == 0))
+                    case "service":
+                        service = Scalar(e.Value, fp, ctx);
+                        if (service is not null && !EdgeNames.IsService(service))
                         {
-                            errors.Add($"{fp}: expected address:port such as 127.0.0.1:18080 or 0.0.0.0:80, got '{listen}'");
+                            ctx.Error(e.Value, fp, $"expected a service name (letters, digits, '.', '-', '_', at most {EdgeNames.MaxNameLength}), got {Quoted(service)}");
+                            valid = false;
+                        }
+                        else if (service is not null && services is not null && !services.Contains(service))
+                        {
+                            ctx.Error(e.Value, fp, $"service {Quoted(service)} is not a service of this stack");
+                            valid = false;
+                        }
+
+                        break;
+                    case "port": port = (int)Number(e.Value, fp, ctx, 1, 65535); break;
+                    case "listen":
+                        var text = Scalar(e.Value, fp, ctx);
+                        listen = EdgeNames.NormalizeListen(text);
+                        if (text is not null && listen is null)
+                        {
+                            ctx.Error(e.Value, fp, $"expected address:port such as 127.0.0.1:18080, 0.0.0.0:80 or [::]:80, or a port 1-65535, got {Quoted(text)}");
+                            valid = false;
+                        }
+                        else if (listen is not null && listens.TryAdd(listen, e.Value) is false)
+                        {
+                            ctx.Error(e.Value, fp, $"listen address {listen} is used twice");
                         }
 
                         break;
                     case "healthPath":
-                        health = Scalar(e.Value, fp, errors) ?? health;
-                        if (!health.StartsWith('/') || health.Any(char.IsWhiteSpace))
+                        health = Scalar(e.Value, fp, ctx) ?? health;
+                        if (!EdgeNames.IsHealthPath(health))
                         {
-                            errors.Add($"{fp}: expected a path starting with '/' without spaces, got '{health}'");
+                            ctx.Error(e.Value, fp, $"expected an absolute URL path such as /health (letters, digits and -._~!*+,=:@&/?%, at most {EdgeNames.MaxPathLength}), got {Quoted(health)}");
+                            valid = false;
                         }
 
                         break;
-                    case "retryAfter": retryAfter = (int)Number(e.Value, fp, errors, 1, 86_400); break;
-                    case "maxconn": maxconn = (int)Number(e.Value, fp, errors, 1, 100_000); break;
+                    case "retryAfter": retryAfter = (int)Number(e.Value, fp, ctx, 1, 86_400); break;
+                    case "maxconn": maxconn = (int)Number(e.Value, fp, ctx, 1, 100_000); break;
                     case "serverTimeout":
-                        serverTimeout = Duration(e.Value, fp, errors);
+                        serverTimeout = Duration(e.Value, fp, ctx);
                         if (serverTimeout is { } st && (st < TimeSpan.FromMilliseconds(100) || st > TimeSpan.FromHours(1)))
                         {
-                            errors.Add($"{fp}: expected a duration from 100ms to 1h, got '{(e.Value as YScalar)?.Value}'");
+                            ctx.Error(e.Value, fp, $"expected a duration from 100ms to 1h, got {Quoted((e.Value as YScalar)?.Value)}");
                             serverTimeout = null;
                         }
 
                         break;
-                    default: errors.Add($"{fp}: unknown field (expected service, port, listen, healthPath, retryAfter, maxconn, serverTimeout)"); break;
+                    default: ctx.Error(e.Key, fp, "unknown field (expected service, port, listen, healthPath, retryAfter, maxconn, serverTimeout)"); break;
                 }
             }
 
             if (service is null || port == 0 || listen is null)
             {
-                errors.Add($"{ep}: service, port and listen are required");
+                if (valid)
+                {
+                    ctx.Error(em, ep, "service, port and listen are required");
+                }
+
                 continue;
             }
 
-            result.Add(new EdgeEntrySpec(service, port, listen, health, retryAfter, maxconn, serverTimeout));
+            if (valid)
+            {
+                result.Add(new EdgeEntrySpec(service, port, listen, health, retryAfter, maxconn, serverTimeout));
+            }
         }
 
-        foreach (var dup in result.GroupBy(r => r.Listen).Where(g => g.Count() > 1))
+        if (listens.Keys.ToList() is { Count: > 1 } all)
         {
-            errors.Add($"{p}.entries: listen address {dup.Key} is used twice");
+            foreach (var (a, b) in all.SelectMany((a, i) => all.Skip(i + 1).Select(b => (a, b))).Where(x => EdgeNames.SameSocket(x.a, x.b)))
+            {
+                ctx.Error(listens[b], p + ".entries", $"listen address {b} takes the port of {a}");
+            }
         }
 
         return result;
     }
 
-    private static string? Scalar(YNode node, string path, List<string> errors)
+    private static string? Scalar(YNode node, string path, ParseContext ctx)
     {
         if (node is YScalar s && !s.IsNull)
         {
             return s.Value;
         }
 
-        errors.Add($"{path}: expected a value, got {node.Describe()}");
+        ctx.Error(node, path, $"expected a value, got {node.Describe()}");
         return null;
     }
 
-    private static bool Bool(YNode node, string path, List<string> errors)
+    private static bool Bool(YNode node, string path, ParseContext ctx)
     {
-        var value = Scalar(node, path, errors);
+        var value = Scalar(node, path, ctx);
         if (value is "true" or "false")
         {
             return value == "true";
         }
 
-        errors.Add($"{path}: expected true or false, got '{value}'");
+        ctx.Error(node, path, $"expected true or false, got {Quoted(value)}");
         return false;
     }
 
-    private static double Number(YNode node, string path, List<string> errors, double min, double max)
+    private static double Number(YNode node, string path, ParseContext ctx, double min, double max)
     {
-        var value = Scalar(node, path, errors);
+        var value = Scalar(node, path, ctx);
         if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
         {
             return n;
         }
 
-        errors.Add($"{path}: expected a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got '{value}'");
+        ctx.Error(node, path, $"expected a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got {Quoted(value)}");
         return min;
     }
 
-    /// <summary>"30s", "5m", "1h", "500ms" or a number of seconds.</summary>
-    internal static TimeSpan? Duration(YNode node, string path, List<string> errors)
+    /// <summary>"30s", "5m", "1h", "500ms" or a number of seconds, at most <see cref="MaxDuration"/>.</summary>
+    private static TimeSpan? Duration(YNode node, string path, ParseContext ctx)
     {
-        var value = Scalar(node, path, errors);
+        var value = Scalar(node, path, ctx);
         if (value is null)
         {
             return null;
@@ -351,14 +399,17 @@ internal sealed record RolloutSettings
             : value.EndsWith('m') ? (value[..^1], 60.0)
             : value.EndsWith('h') ? (value[..^1], 3600.0)
             : (value, 1.0);
-        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0)
+        if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) && n * unit <= MaxDuration.TotalSeconds)
         {
             return TimeSpan.FromSeconds(n * unit);
         }
 
-        errors.Add($"{path}: expected a duration such as 30s, 5m or 500ms, got '{value}'");
+        ctx.Error(node, path, $"expected a duration from 0 to 7 days such as 30s, 5m or 500ms, got {Quoted(value)}");
         return null;
     }
+
+    /// <summary>A value quoted in a message with control characters made visible (a newline must not start a new line of the answer).</summary>
+    private static string Quoted(string? value) => EdgeNames.Printable(value);
 }
 
 /// <summary>One x-tidegate.edge.entries item.</summary>

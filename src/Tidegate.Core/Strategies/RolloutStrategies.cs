@@ -31,7 +31,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
     public static (RolloutStrategyKind Kind, IReadOnlyList<string> Errors) Resolve(string? requested, ResolvedStack stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        var (settings, errors) = RolloutSettings.From(stack.Extension);
+        var (settings, errors) = RolloutSettings.From(stack);
         if (requested is { Length: > 0 })
         {
             if (RolloutSettings.ParseKind(requested) is not { } kind)
@@ -56,7 +56,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
     public static IReadOnlyDictionary<string, IReadOnlyList<int>>? LoopbackPorts(ResolvedStack stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        var (settings, _) = RolloutSettings.From(stack.Extension);
+        var (settings, _) = RolloutSettings.From(stack);
         return settings.Entries.Count == 0
             ? null
             : settings.Entries.GroupBy(e => e.Service).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(e => e.Port).Distinct().ToList(), StringComparer.Ordinal);
@@ -69,7 +69,8 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
         _ => null,
     };
 
-    public Task SetMaintenanceAsync(string deploymentName, bool on, CancellationToken ct) => edge.SetMaintenanceAsync(deploymentName, on, ct);
+    public Task SetMaintenanceAsync(string environmentId, string deploymentName, bool on, CancellationToken ct) =>
+        edge.SetMaintenanceAsync(environmentId, deploymentName, on, ct);
 
     /// <summary>GET /api/deployments/{id}/rollout; null when no rollout runs for the deployment.</summary>
     public async Task<RolloutView?> ViewAsync(TidegateStore store, string deploymentId, CancellationToken ct)
@@ -139,7 +140,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
 
     /// <summary>Makes a deployment's backends match its running containers of <paramref name="revision"/> (those that publish
     /// the entry port on 127.0.0.1): adds missing servers at full weight, drains and removes the rest. Not while a rollout runs.</summary>
-    public async Task SyncAsync(IDockerEngine docker, string deploymentId, string project, int? revision, CancellationToken ct)
+    public async Task SyncAsync(IDockerEngine docker, string environmentId, string deploymentId, string project, int? revision, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(docker);
         if (rollouts.Get(deploymentId) is not null)
@@ -149,7 +150,7 @@ internal sealed class RolloutStrategies(HaproxyEdge edge, RolloutRegistry rollou
 
         var parked = rollouts.Parked(deploymentId);
         var containers = await new ProjectContainers(docker).ListAsync(project, ct);
-        foreach (var entry in edge.EntriesOf(project))
+        foreach (var entry in edge.EntriesOf(environmentId, project))
         {
             var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var c in containers.Where(c => c.State == "running" && !ProjectContainers.IsRetired(c) && ProjectContainers.ServiceOf(c) == entry.Service

@@ -8,6 +8,7 @@ namespace Tidegate.Server.Edge;
 
 /// <summary>Registers the edge (HAProxy) and the rollout strategies. Settings: section <c>Edge</c> —
 /// <c>Enabled</c> (default true), <c>Directory</c> (default {DataDirectory}/edge), <c>Executable</c> (default haproxy),
+/// <c>User</c> (default haproxy: the user HAProxy switches to when Tidegate runs as root; empty: keep root),
 /// <c>Image</c> (documented production alternative), <c>DrainTimeout</c> (hh:mm:ss), <c>CheckIntervalMs</c> (1000).</summary>
 internal static class EdgeHosting
 {
@@ -39,6 +40,7 @@ internal static class EdgeHosting
             Enabled = !bool.TryParse(section["Enabled"], out var enabled) || enabled,
             Directory = section["Directory"] is { Length: > 0 } directory ? Path.GetFullPath(directory) : defaults.Directory,
             Executable = section["Executable"] is { Length: > 0 } executable ? executable : defaults.Executable,
+            User = section["User"] ?? defaults.User,
             Image = section["Image"] is { Length: > 0 } image ? image : defaults.Image,
             CheckIntervalMs = int.TryParse(section["CheckIntervalMs"], System.Globalization.CultureInfo.InvariantCulture, out var check) && check >= 100
                 ? check : defaults.CheckIntervalMs,
@@ -65,6 +67,11 @@ internal sealed partial class EdgeStartup(
         try
         {
             await edge.StartAsync(stoppingToken);
+            foreach (var refused in edge.RefusedAtLoad)
+            {
+                EdgeEntryRefused(logger, refused);
+            }
+
             await SyncAllAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -94,6 +101,7 @@ internal sealed partial class EdgeStartup(
         }
 
         var names = edge.Entries.Select(e => e.Deployment).ToHashSet(StringComparer.Ordinal);
+        // Several environments may each hold a deployment of a name: each syncs only the entries it owns.
         foreach (var environment in (await holder.Store.Environments.ListAsync(new Page(1000), ct)).Items)
         {
             using var docker = engines.Open(environment);
@@ -105,7 +113,7 @@ internal sealed partial class EdgeStartup(
                     continue;
                 }
 
-                await strategies.SyncAsync(docker, deployment.Id, deployment.Name, deployment.CurrentRevision, ct);
+                await strategies.SyncAsync(docker, environment.Id, deployment.Id, deployment.Name, deployment.CurrentRevision, ct);
             }
         }
     }
@@ -128,6 +136,9 @@ internal sealed partial class EdgeStartup(
 
     [LoggerMessage(801, LogLevel.Error, "The edge (HAProxy) in {Directory} could not be started or adopted; strategies that need it will fail until it can")]
     private static partial void EdgeStartFailed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(804, LogLevel.Warning, "An entry of the edge registry is not served: {Entry} (the names are outside the set the edge accepts; deploy the stack again with valid names)")]
+    private static partial void EdgeEntryRefused(ILogger logger, string entry);
 
     [LoggerMessage(802, LogLevel.Warning, "Removing parked blue-green colors failed; retrying on the next sweep")]
     private static partial void EdgeSweepFailed(ILogger logger, Exception exception);

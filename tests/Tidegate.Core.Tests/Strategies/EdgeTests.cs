@@ -18,7 +18,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
 
         var status = await Edge.StatusAsync(Ct);
         var frontend = Assert.Single(status.Frontends);
-        Assert.Equal($"fe_{name}_web_8080", frontend.Name);
+        Assert.Equal($"fe_{name}.web.8080.{Environment.Id}", frontend.Name);
         var server = Assert.Single(frontend.Servers);
         Assert.Equal("r1-1", server.Name);
         Assert.StartsWith("127.0.0.1:", server.Address, StringComparison.Ordinal);
@@ -26,7 +26,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
 
         // Maintenance: 503 with Retry-After and the page, toggled at runtime; then back.
         var pid = status.Pid;
-        await Edge.SetMaintenanceAsync(name, true, Ct);
+        await Edge.SetMaintenanceAsync(Environment.Id, name, true, Ct);
         using (var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{Listen}/"), Ct))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -36,7 +36,7 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         }
 
         Assert.True((await Edge.StatusAsync(Ct)).Frontends[0].Maintenance);
-        await Edge.SetMaintenanceAsync(name, false, Ct);
+        await Edge.SetMaintenanceAsync(Environment.Id, name, false, Ct);
         Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
         Assert.Equal(pid, (await Edge.StatusAsync(Ct)).Pid);
 
@@ -57,16 +57,16 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
         // A maintenance flag set before a restart is applied by the next start (registry + map file).
         var third = new HaproxyEdge(EdgeOptions, TimeProvider.System);
         await third.StartAsync(Ct);
-        await third.SetMaintenanceAsync(name, true, Ct);
+        await third.SetMaintenanceAsync(Environment.Id, name, true, Ct);
         var fourth = new HaproxyEdge(EdgeOptions, TimeProvider.System);
         await fourth.StartAsync(Ct);
-        Assert.True(fourth.InMaintenance(name));
+        Assert.True(fourth.InMaintenance(Environment.Id, name));
         using (var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{Listen}/"), Ct))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         }
 
-        await fourth.SetMaintenanceAsync(name, false, Ct);
+        await fourth.SetMaintenanceAsync(Environment.Id, name, false, Ct);
         Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
     }
 
@@ -97,14 +97,14 @@ public sealed class EdgeTests(DockerDaemonFixture fixture) : EdgeTest(fixture)
     {
         var name = ProjectName();
         var (_, deployment) = await RolloutAsync(name, WebStack("blue-green", Web("1.0.0"), "1.0.0"), "1.0.0", RolloutStrategyKind.BlueGreen, OperationStatus.Succeeded);
-        var entry = Assert.Single(Edge.EntriesOf(name));
+        var entry = Assert.Single(Edge.EntriesOf(Environment.Id, name));
 
         // Drift: the real server is gone and a stray one points at nothing.
         await Edge.RemoveServerAsync(entry, "r1-1", Ct);
         await Edge.AddServerAsync(entry, "r9-1", FreePort.Next(), 100, EdgeServerState.Ready, Ct);
         using (var docker = new Tidegate.Core.Environments.DockerEngineFactory().Open(Environment))
         {
-            await Strategies.SyncAsync(docker, deployment.Id, name, deployment.CurrentRevision, Ct);
+            await Strategies.SyncAsync(docker, Environment.Id, deployment.Id, name, deployment.CurrentRevision, Ct);
         }
 
         var server = Assert.Single((await Edge.StatusAsync(Ct)).Frontends[0].Servers);

@@ -9,7 +9,7 @@ public sealed class RolloutSettingsTests
     private static (RolloutSettings Settings, IReadOnlyList<string> Errors) Parse(string xTidegate)
     {
         var stack = StackResolver.Resolve(StackLoader.LoadText(xTidegate + "\nservices:\n  web:\n    image: web:1\n"));
-        return RolloutSettings.From(stack.Extension);
+        return RolloutSettings.From(stack);
     }
 
     [Fact]
@@ -42,9 +42,9 @@ public sealed class RolloutSettingsTests
         Assert.Equal(TimeSpan.FromMinutes(2), s.KeepOldFor);
         Assert.Equal(new SmokeTest("/version", 200, "2.0"), s.SmokeTest);
         Assert.Equal(new CanaryGates(0.02, 300, 50), s.Gates);
-        var entry = Assert.Single(s.EdgeEntries("shop"));
-        Assert.Equal(new EdgeEntry("shop", "web", 8080, "127.0.0.1:18080", "/ready", 60, Sticky: true, MaxConnPerServer: 10, ServerTimeoutMs: 5000), entry);
-        Assert.Equal("fe_shop_web_8080", entry.Frontend);
+        var entry = Assert.Single(s.EdgeEntries("env1", "shop"));
+        Assert.Equal(new EdgeEntry("shop", "web", 8080, "127.0.0.1:18080", "/ready", 60, Sticky: true, MaxConnPerServer: 10, ServerTimeoutMs: 5000, Environment: "env1"), entry);
+        Assert.Equal("fe_shop.web.8080.env1", entry.Frontend);
     }
 
     [Fact]
@@ -73,14 +73,16 @@ public sealed class RolloutSettingsTests
                     listen: "not-an-endpoint"
                   - port: 99999
             """);
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.strategy.type: expected recreate, rolling, blue-green or canary", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.strategy.steps[1]: steps must increase", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.strategy.pause: expected a duration", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.strategy.gates.maxErrorRate: expected a number from 0 to 1", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.strategy.colour: unknown field", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.edge.entries[0].listen: expected address:port", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("x-tidegate.edge.entries[1].port: expected a number from 1 to 65535", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e == "x-tidegate.edge.entries[1]: service, port and listen are required");
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.strategy.type: expected recreate, rolling, blue-green or canary", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.strategy.steps[1]: steps must increase", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.strategy.pause: expected a duration", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.strategy.gates.maxErrorRate: expected a number from 0 to 1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.strategy.colour: unknown field", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.edge.entries[0].listen: expected address:port", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains(": error: x-tidegate.edge.entries[1].port: expected a number from 1 to 65535", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.EndsWith(": error: x-tidegate.edge.entries[1]: service, port and listen are required", StringComparison.Ordinal));
+        // Each error says where: file, line and column of the offending node.
+        Assert.Contains(errors, e => e.StartsWith("compose.yaml:3:11: error: x-tidegate.strategy.type:", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -102,19 +104,20 @@ public sealed class RolloutSettingsTests
     public void Config_HasTheAdminSocketWithFdTransfer_OneFrontendPerEntry_AndTheMaintenanceRule()
     {
         var options = new EdgeOptions { Directory = "/var/lib/tidegate/edge" };
-        var registry = new EdgeRegistry { Entries = [new EdgeEntry("shop", "web", 8080, "0.0.0.0:80", Sticky: true)] };
+        var registry = new EdgeRegistry { Entries = [new EdgeEntry("shop", "web", 8080, "0.0.0.0:80", Sticky: true, Environment: "env1")] };
         var config = HaproxyConfig.Render(options, registry, new Dictionary<string, IReadOnlyList<EdgeServerLine>>
         {
-            ["be_shop_web_8080"] = [new EdgeServerLine("r3-1", "127.0.0.1:32768", 100, false), new EdgeServerLine("r2-1", "127.0.0.1:32767", 100, true)],
+            ["be_shop.web.8080.env1"] = [new EdgeServerLine("r3-1", "127.0.0.1:32768", 100, false), new EdgeServerLine("r2-1", "127.0.0.1:32767", 100, true)],
         });
         Assert.Contains("stats socket /var/lib/tidegate/edge/admin.sock mode 600 level admin expose-fd listeners", config, StringComparison.Ordinal);
-        Assert.Contains("frontend fe_shop_web_8080\n    bind 0.0.0.0:80\n", config, StringComparison.Ordinal);
+        Assert.Contains("frontend fe_shop.web.8080.env1\n    bind 0.0.0.0:80\n", config, StringComparison.Ordinal);
         Assert.Contains("hdr Retry-After 30 if { fe_name,map(/var/lib/tidegate/edge/maintenance.map) -m found }", config, StringComparison.Ordinal);
-        Assert.Contains("cookie TG_shop_web_8080 insert indirect nocache dynamic", config, StringComparison.Ordinal);
+        Assert.Contains("cookie TG_shop.web.8080.env1 insert indirect nocache dynamic", config, StringComparison.Ordinal);
         Assert.Contains("    server r3-1 127.0.0.1:32768 weight 100 check inter 1000 fall 3 rise 1\n", config, StringComparison.Ordinal);
         Assert.Contains("    server r2-1 127.0.0.1:32767 weight 100 check inter 1000 fall 3 rise 1 disabled\n", config, StringComparison.Ordinal);
-        registry.Maintenance.Add("shop");
-        Assert.Equal("fe_shop_web_8080 1\n", HaproxyConfig.MaintenanceMap(registry));
+        Assert.DoesNotContain("uid ", config, StringComparison.Ordinal);
+        registry.Maintenance.Add(EdgeNames.Owner("env1", "shop"));
+        Assert.Equal("fe_shop.web.8080.env1 1\n", HaproxyConfig.MaintenanceMap(registry));
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public sealed class RecreateBehindTheEdgeTests(DockerDaemonFixture fixture) : Ed
 
         Assert.True(upgrade.Status == OperationStatus.Succeeded, upgrade.Error);
         Assert.Equal("1.1.0", await WaitEdgeAsync("1.1.0"));
-        var servers = await Edge.ServersAsync(Assert.Single(Edge.EntriesOf(name)), Ct);
+        var servers = await Edge.ServersAsync(Assert.Single(Edge.EntriesOf(Environment.Id, name)), Ct);
         Assert.Equal([2], servers.Select(s => s.Revision).Distinct());
 
         var restart = await RunAsync(engine.RestartAsync(deployment.Id, new OperationRequest("tester"), Ct), engine);
