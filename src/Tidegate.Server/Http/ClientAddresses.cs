@@ -61,7 +61,8 @@ internal static class ClientAddresses
     /// <summary>First in the pipeline, so authentication, the throttle and the audit see the real client. Nothing when no proxy is trusted.</summary>
     public static void UseTrustedProxies(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Server.TrustedProxies.Length > 0)
+        // Read from configuration, not the options: their validation belongs to the start, not to building the pipeline.
+        if (app.Configuration.GetSection("Server:TrustedProxies").GetChildren().Any())
         {
             app.UseForwardedHeaders();
         }
