@@ -8,6 +8,7 @@ using Tidegate.Server.Environments;
 using Tidegate.Server.Health;
 using Tidegate.Server.Hooks;
 using Tidegate.Server.Hosting;
+using Tidegate.Server.Http;
 using Tidegate.Server.Observers;
 using Tidegate.Server.Operations;
 using Tidegate.Server.Progress;
@@ -22,6 +23,8 @@ public static class ServerHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // Everything the server writes (store, WAL, keys, edge configuration) is private to its user from the first byte.
+        DataDirectoryModes.RestrictUmask();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -40,6 +43,7 @@ public static class ServerHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();

@@ -26,6 +26,15 @@ public sealed class ServerOptions
     public SecurityOptions Security { get; set; } = new();
 
     public ObserverOptions Observers { get; set; } = new();
+
+    /// <summary><c>Server:*</c>: how the server sees its clients.</summary>
+    public ServerNetworkOptions Server { get; set; } = new();
+
+    /// <summary><c>Audit:*</c>: retention and the sampling of anonymous requests.</summary>
+    public AuditOptions Audit { get; set; } = new();
+
+    /// <summary><c>Progress:*</c>: retention of stored progress events.</summary>
+    public ProgressOptions Progress { get; set; } = new();
 }
 
 /// <summary>What maintenance observers may reach (docs/modes.md). Nothing is allowed by default.</summary>
@@ -47,10 +56,16 @@ public sealed class ObserverOptions
 
 public sealed class SecurityOptions
 {
-    /// <summary>Failed logins in a row that lock an account.</summary>
-    public int MaxFailedLogins { get; set; } = 5;
+    /// <summary>Failed logins of one username from one client address that are answered at once; after them each further
+    /// failure makes that pair wait (<see cref="LoginBackoffBase"/>, doubling up to <see cref="LoginBackoffMax"/>).</summary>
+    public int LoginFreeAttempts { get; set; } = 5;
 
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan LoginBackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan LoginBackoffMax { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A (username, address) pair without a failure for this long starts again from zero.</summary>
+    public TimeSpan LoginFailureMemory { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Login and token requests allowed per client IP and <see cref="LoginWindow"/>.</summary>
     public int LoginPermitLimit { get; set; } = 10;
@@ -59,10 +74,37 @@ public sealed class SecurityOptions
 
     /// <summary>Sliding lifetime of the UI's login cookie.</summary>
     public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>No API token lives longer: creating one with a later expiry is refused, and an older token stops working.</summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromDays(365);
+}
+
+public sealed class ServerNetworkOptions
+{
+    /// <summary>Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    /// None by default: the client address is the connection's.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+}
+
+public sealed class AuditOptions
+{
+    /// <summary>Audit entries older than this are deleted in the background; 0 keeps them forever.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Refused anonymous requests are written as the first of each action per window plus one row counting the rest.</summary>
+    public TimeSpan AnonymousWindow { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+public sealed class ProgressOptions
+{
+    /// <summary>Progress events older than this are deleted in the background; 0 keeps them forever.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 }
 
 internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
 {
+    private static readonly TimeSpan MaxRetention = TimeSpan.FromDays(36_500);
+
     public ValidateOptionsResult Validate(string? name, ServerOptions options)
     {
         var errors = new List<string>();
@@ -72,7 +114,7 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         }
         try
         {
-            Directory.CreateDirectory(Path.GetFullPath(options.DataDirectory));
+            Hosting.DataDirectoryModes.Create(Path.GetFullPath(options.DataDirectory));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -91,13 +133,17 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"TIDEGATE_BOOTSTRAP_ADMIN_PASSWORD must have at least {Auth.PasswordPolicy.MinimumLength} characters.");
         }
         var s = options.Security;
-        if (s.MaxFailedLogins < 1)
+        if (s.LoginFreeAttempts < 1)
         {
-            errors.Add("Security:MaxFailedLogins must be at least 1.");
+            errors.Add("Security:LoginFreeAttempts must be at least 1.");
         }
-        if (s.LockoutDuration <= TimeSpan.Zero || s.LoginWindow <= TimeSpan.Zero || s.CookieLifetime <= TimeSpan.Zero)
+        if (s.LoginBackoffBase <= TimeSpan.Zero || s.LoginBackoffMax < s.LoginBackoffBase || s.LoginFailureMemory <= TimeSpan.Zero)
         {
-            errors.Add("Security:LockoutDuration, LoginWindow and CookieLifetime must be positive durations (e.g. 00:15:00).");
+            errors.Add("Security:LoginBackoffBase and LoginFailureMemory must be positive durations and LoginBackoffMax at least LoginBackoffBase.");
+        }
+        if (s.LoginWindow <= TimeSpan.Zero || s.CookieLifetime <= TimeSpan.Zero)
+        {
+            errors.Add("Security:LoginWindow and CookieLifetime must be positive durations (e.g. 00:15:00).");
         }
         if (s.LoginPermitLimit < 1)
         {
@@ -110,6 +156,26 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (o.RescanInterval < TimeSpan.FromSeconds(1) || o.RescanInterval > TimeSpan.FromDays(1))
         {
             errors.Add("Observers:RescanInterval must be from 00:00:01 to 1.00:00:00.");
+        }
+        if (s.MaxTokenLifetime < TimeSpan.FromDays(1) || s.MaxTokenLifetime > TimeSpan.FromDays(3650))
+        {
+            errors.Add("Security:MaxTokenLifetime must be between 1 day and 3650 days (e.g. 365.00:00:00).");
+        }
+        foreach (var proxy in options.Server.TrustedProxies)
+        {
+            if (!Http.ClientAddresses.TryParseNetwork(proxy, out _))
+            {
+                errors.Add($"Server:TrustedProxies: '{proxy}' is not an IP address or CIDR network (e.g. 10.0.0.5 or 10.0.0.0/24).");
+            }
+        }
+        if (options.Audit.Retention < TimeSpan.Zero || options.Progress.Retention < TimeSpan.Zero
+            || options.Audit.Retention > MaxRetention || options.Progress.Retention > MaxRetention)
+        {
+            errors.Add($"Audit:Retention and Progress:Retention must be 0 (keep forever) or a positive duration of at most {MaxRetention.TotalDays} days (e.g. 365.00:00:00).");
+        }
+        if (options.Audit.AnonymousWindow < TimeSpan.FromSeconds(1) || options.Audit.AnonymousWindow > TimeSpan.FromHours(1))
+        {
+            errors.Add("Audit:AnonymousWindow must be between 00:00:01 and 01:00:00.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -20,12 +20,17 @@ public sealed class HealthTests : IDisposable
     }
 
     [Fact]
-    public async Task Readyz_WithoutCredentials_ReportsTheStoreAndTheDockerEngineReady()
+    public async Task Readyz_ReportsReadyToAnyone_AndTheStoreAndTheDockerEngineToSignedInUsers()
     {
+        await Seed.CreateAsync(_factory);
         using var client = _factory.Anonymous();
+        using var anonymous = await client.GetAsync("/readyz");
+        (await client.LoginAsync("viewer")).Dispose();
 
         using var response = await client.GetAsync("/readyz");
 
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Equal(["status"], (await anonymous.JsonAsync()).EnumerateObject().Select(p => p.Name));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.JsonAsync();
         Assert.Equal("ready", body.GetProperty("status").GetString());

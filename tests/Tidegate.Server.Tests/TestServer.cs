@@ -16,7 +16,7 @@ public sealed class TidegateFactory : WebApplicationFactory<ServerOptions> // an
 
     public int LoginPermitLimit { get; init; } = 1000;
 
-    public int MaxFailedLogins { get; init; } = 5;
+    public int LoginFreeAttempts { get; init; } = 5;
 
     public string? DemoCatalog { get; private set; }
 
@@ -40,7 +40,7 @@ public sealed class TidegateFactory : WebApplicationFactory<ServerOptions> // an
         {
             builder.UseSetting("DemoCatalog", DemoCatalog);
         }
-        builder.UseSetting("Security:MaxFailedLogins", MaxFailedLogins.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Security:LoginFreeAttempts", LoginFreeAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -146,13 +146,18 @@ public sealed class RealServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public string DataDirectory => _dataDirectory;
+
     public IServiceProvider Services => _app.Services;
 
     internal TidegateStore Store => Services.GetRequiredService<TidegateStore>();
 
-    public static async Task<RealServer> StartAsync(params string[] extraArgs)
+    public static Task<RealServer> StartAsync(params string[] extraArgs)
+        => StartInAsync(Path.Combine(Path.GetTempPath(), "tidegate-tests", Guid.NewGuid().ToString("N")), extraArgs);
+
+    /// <summary>Starts on an existing (or new) data directory, which the server deletes when disposed.</summary>
+    public static async Task<RealServer> StartInAsync(string dir, params string[] extraArgs)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "tidegate-tests", Guid.NewGuid().ToString("N"));
         var app = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--DataDirectory", dir, "--Security:LoginPermitLimit", "1000", .. extraArgs]);
         await app.StartAsync();
         return new RealServer(app, dir, new Uri(app.Urls.First()));

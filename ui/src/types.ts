@@ -83,7 +83,7 @@ export interface Rollout {
   steps: number[]; currentStep: number; counters: { version: string; requests: number; errors: number; errorRate: number; p99Ms?: number | null }[];
 }
 
-export interface User { id: string; username: string; role: string; lockedOut: boolean; lockedUntil: string | null; lastLoginAt: string | null; createdAt: string }
+export interface User { id: string; username: string; role: string; lastLoginAt: string | null; createdAt: string }
 export interface Token {
   id: string; userId: string; name: string; prefix: string; scopeEnvironmentId: string | null; scopeDeploymentId: string | null;
   createdAt: string; expiresAt: string | null; revokedAt: string | null; lastUsedAt: string | null; active: boolean;

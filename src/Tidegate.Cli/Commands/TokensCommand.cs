@@ -21,7 +21,7 @@ internal static class TokensCommand
         });
 
         var name = new Argument<string>("name");
-        var days = new Option<int?>("--expires-in-days") { Description = "Lifetime in days (default: no expiry)." };
+        var days = new Option<int?>("--expires-in-days") { Description = "Lifetime in days (default: the server's maximum, Security:MaxTokenLifetime)." };
         var environment = new Option<string?>("--environment") { Description = "Scope the token to one environment id." };
         var deployment = new Option<string?>("--deployment") { Description = "Scope the token to one deployment id." };
         var create = new Command("create", "Create a token; it is printed once.") { name, days, environment, deployment };

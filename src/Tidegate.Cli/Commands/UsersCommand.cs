@@ -14,7 +14,7 @@ internal static class UsersCommand
         list.SetAction(io, async (parse, ct) =>
         {
             using var api = ApiClient.ForCurrentContext(io);
-            CliCommand.Print(io, parse, await api.GetAsync("api/users" + CliCommand.Query(paging.Query(parse)), ct), "id", "username", "role", "lockedOut", "lastLoginAt");
+            CliCommand.Print(io, parse, await api.GetAsync("api/users" + CliCommand.Query(paging.Query(parse)), ct), "id", "username", "role", "lastLoginAt");
             return ExitCodes.Ok;
         });
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Tidegate.Core.Definitions;
 using Tidegate.Core.Definitions.Variables;
 using Tidegate.Core.Engine;
@@ -25,10 +24,9 @@ internal sealed partial class DeploymentService(
     public async Task<OperationStartResult> DeployAsync(DeployRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ProjectName().IsMatch(request.DeploymentName))
+        if (Validation.Names.CheckDeploymentName("name", request.DeploymentName) is { } nameError)
         {
-            return new OperationStartResult.Rejected("invalid deployment name",
-                [$"'{request.DeploymentName}' must be lower-case letters, digits, '-' or '_', starting with a letter or digit (it is the compose project name)."]);
+            return new OperationStartResult.Rejected("invalid deployment name", [nameError]);
         }
 
         var environment = await store.Environments.GetAsync(request.EnvironmentId, ct);
@@ -322,7 +320,4 @@ internal sealed partial class DeploymentService(
         {
         }
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
-    private static partial Regex ProjectName();
 }

@@ -48,17 +48,18 @@ internal sealed class ApiTokenRepository(StoreDatabase db, TimeProvider time)
         return new IssuedApiToken(record, token);
     }
 
-    /// <summary>The active (not revoked, not expired) token matching <paramref name="token"/>, with its
-    /// last-used time updated; null when there is none.</summary>
-    public async Task<ApiTokenRecord?> AuthenticateAsync(string token, CancellationToken ct)
+    /// <summary>The active (not revoked, not expired, not older than <paramref name="maxLifetime"/>) token matching
+    /// <paramref name="token"/>, with its last-used time updated; null when there is none.</summary>
+    public async Task<ApiTokenRecord?> AuthenticateAsync(string token, TimeSpan? maxLifetime, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var uow = await db.OpenAsync(ct);
         return await uow.QuerySingleAsync($"""
             UPDATE api_tokens SET last_used_at = @now
             WHERE token_hash = @hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
+              AND (@oldest IS NULL OR created_at > @oldest)
             RETURNING {Columns}
-            """, Map, ct, ("@hash", Hash(token)), ("@now", now));
+            """, Map, ct, ("@hash", Hash(token)), ("@now", now), ("@oldest", maxLifetime is { } max ? now - max : null));
     }
 
     public async Task<ApiTokenRecord?> GetAsync(string id, CancellationToken ct)
@@ -84,6 +85,14 @@ internal sealed class ApiTokenRepository(StoreDatabase db, TimeProvider time)
         await using var uow = await db.OpenAsync(ct);
         return await uow.ExecuteAsync("UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
             ct, ("@id", id), ("@now", time.GetUtcNow())) == 1;
+    }
+
+    /// <summary>Revokes every active token of a user; returns how many.</summary>
+    public async Task<int> RevokeAllAsync(string userId, CancellationToken ct)
+    {
+        await using var uow = await db.OpenAsync(ct);
+        return await uow.ExecuteAsync("UPDATE api_tokens SET revoked_at = @now WHERE user_id = @user AND revoked_at IS NULL",
+            ct, ("@user", userId), ("@now", time.GetUtcNow()));
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -21,7 +21,7 @@ internal sealed record AuditEntry(
 internal sealed record AuditQuery(
     string? Actor = null, string? Action = null, string? Target = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
 
-/// <summary>Append-only: there is no update or delete.</summary>
+/// <summary>Append-only: there is no update, and entries are deleted only by retention (<see cref="PruneAsync"/>).</summary>
 internal sealed class AuditLogRepository(StoreDatabase db, TimeProvider time)
 {
     private const string Columns = "id, at, actor, action, target, result, reason, source_ip, details";
@@ -37,6 +37,15 @@ internal sealed class AuditLogRepository(StoreDatabase db, TimeProvider time)
             """, ct, ("@at", at), ("@actor", entry.Actor), ("@action", entry.Action), ("@target", entry.Target), ("@result", entry.Result),
             ("@reason", entry.Reason), ("@ip", entry.SourceIp), ("@details", entry.Details));
         return new AuditEntry(id, at, entry.Actor, entry.Action, entry.Target, entry.Result, entry.Reason, entry.SourceIp, entry.Details);
+    }
+
+    /// <summary>Deletes entries written before <paramref name="before"/>, at most <paramref name="batch"/> of them (so one
+    /// round never holds the write lock for long); returns how many.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset before, int batch, CancellationToken ct)
+    {
+        await using var uow = await db.OpenAsync(ct);
+        return await uow.ExecuteAsync("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < @before ORDER BY id LIMIT @batch)",
+            ct, ("@before", before), ("@batch", batch));
     }
 
     /// <summary>Newest first.</summary>

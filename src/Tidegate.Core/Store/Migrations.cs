@@ -272,6 +272,10 @@ internal static class Migrations
             );
             CREATE INDEX ix_webhook_deliveries_created_at ON webhook_deliveries (created_at);
             """),
+        new(8, "security stamp per user; indexes for audit and progress retention", """
+            ALTER TABLE users ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
+            CREATE INDEX ix_progress_events_at ON progress_events (at);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

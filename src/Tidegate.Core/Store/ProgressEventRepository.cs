@@ -57,6 +57,15 @@ internal sealed class ProgressEventRepository(StoreDatabase db, TimeProvider tim
             ("@limit", Math.Clamp(limit, 1, Page.MaxLimit)));
     }
 
+    /// <summary>Deletes events stored before <paramref name="before"/>, at most <paramref name="batch"/> of them; returns how many.
+    /// Ids are never reused, so a client resuming after a deleted id still gets only newer events.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset before, int batch, CancellationToken ct)
+    {
+        await using var uow = await db.OpenAsync(ct);
+        return await uow.ExecuteAsync("DELETE FROM progress_events WHERE id IN (SELECT id FROM progress_events WHERE at < @before ORDER BY id LIMIT @batch)",
+            ct, ("@before", before), ("@batch", batch));
+    }
+
     private static ProgressEvent Map(DbDataReader r) => new(
         r.Long("id"), r.Str("operation_id"), r.NStr("deployment_id"), r.NStr("session_id"), r.Enum<ProgressEventKind>("kind"),
         r.NStr("phase"), r.NStr("message"), r.NInt("percent"), r.NStr("current_service"), r.NInt("services_total"),

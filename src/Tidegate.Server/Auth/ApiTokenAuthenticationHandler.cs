@@ -9,7 +9,8 @@ namespace Tidegate.Server.Auth;
 /// <summary>Authenticates <c>Authorization: Bearer tg_...</c>. For the hub path only, the token may also
 /// come as the <c>access_token</c> query parameter, because browsers cannot set headers on WebSockets.</summary>
 internal sealed class ApiTokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TidegateStore store)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TidegateStore store,
+    IOptions<ServerOptions> server)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -39,7 +40,7 @@ internal sealed class ApiTokenAuthenticationHandler(
         {
             return AuthenticateResult.Fail("The bearer token is not a Tidegate API token.");
         }
-        var record = await store.ApiTokens.AuthenticateAsync(token, Context.RequestAborted);
+        var record = await store.ApiTokens.AuthenticateAsync(token, server.Value.Security.MaxTokenLifetime, Context.RequestAborted);
         if (record is null)
         {
             return AuthenticateResult.Fail("The API token is unknown, expired or revoked.");

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Tidegate.Core.Store;
+using Tidegate.Core.Validation;
 using Tidegate.Server.Audit;
 using Tidegate.Server.Http;
 
@@ -13,6 +15,8 @@ internal sealed record LoginRequest(string? Username, string? Password);
 
 internal sealed record TokenLoginRequest(string? Username, string? Password, string? TokenName, int? ExpiresInDays);
 
+internal sealed record LogoutAllRequest(bool? RevokeTokens);
+
 internal sealed record MeResponse(string Id, string Username, string Role, string AuthenticatedBy, string? TokenName,
     string? ScopeEnvironmentId, string? ScopeDeploymentId);
 
@@ -20,6 +24,11 @@ internal sealed record AntiforgeryResponse(string Token, string HeaderName);
 
 internal static class AuthApi
 {
+    /// <summary>The one answer to a refused login, whatever the reason (unknown user, wrong password, throttled).</summary>
+    private const string LoginFailedDetail = "The username or password is wrong, or there were too many failed attempts from this address; wait and try again.";
+
+    private const int DefaultCliTokenDays = 90;
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth").WithTags("Auth");
@@ -27,66 +36,77 @@ internal static class AuthApi
         group.MapPost("/login", LoginAsync).AllowAnonymous().RequireLoginRateLimit().WithAuditAction("auth.login");
         group.MapPost("/token", TokenAsync).AllowAnonymous().RequireLoginRateLimit().WithAuditAction("auth.token");
         group.MapPost("/logout", (Delegate)LogoutAsync).RequireAuthorization(Policies.Viewer).AllowAnyTokenScope();
+        // Not for scoped tokens: a CI token must not end its user's sessions or revoke the user's other tokens.
+        group.MapPost("/logout-all", LogoutAllAsync).RequireAuthorization(Policies.Viewer).WithAuditAction("auth.logout-all");
         group.MapGet("/me", Me).RequireAuthorization(Policies.Viewer).AllowAnyTokenScope();
         group.MapGet("/antiforgery", Antiforgery).RequireAuthorization(Policies.Viewer);
         return app;
     }
 
+    private static FieldErrors ValidateCredentials(string? username, string? password)
+        => new FieldErrors().Required("username", username).Text("username", username, 256).Required("password", password);
+
     private static async Task<Results<Ok<MeResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest request, HttpContext context, LoginService login, CancellationToken ct)
     {
-        var errors = new FieldErrors().Required("username", request.Username).Required("password", request.Password);
-        if (errors.Any)
+        if (ValidateCredentials(request.Username, request.Password) is { Any: true } errors)
         {
             return errors.ToProblem();
         }
         AuditMiddleware.SetActor(context, request.Username!);
-        switch (await login.LoginAsync(request.Username!, request.Password!, ct))
+        if (await login.LoginAsync(request.Username!, request.Password!, ClientAddress(context), ct) is not LoginResult.Succeeded ok)
         {
-            case LoginResult.Succeeded ok:
-                var identity = TidegateClaims.Identity(ok.User, CookieAuthenticationDefaults.AuthenticationScheme);
-                await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-                return TypedResults.Ok(ToMe(new ClaimsPrincipal(identity)));
-            case LoginResult.LockedOut locked:
-                return Problems.Of(ProblemTypes.LockedOut, $"Too many failed logins; the account is locked until {locked.Until:u}.");
-            default:
-                return Problems.Of(ProblemTypes.LoginFailed, "The username or password is wrong.");
+            return Problems.Of(ProblemTypes.LoginFailed, LoginFailedDetail);
         }
+        var principal = new ClaimsPrincipal(TidegateClaims.CookieIdentity(ok.User));
+        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        return TypedResults.Ok(ToMe(principal));
     }
 
     /// <summary>For the CLI and CI: username and password in, a new API token out (shown once).</summary>
     private static async Task<Results<Ok<Tokens.CreatedTokenResponse>, ValidationProblem, ProblemHttpResult>> TokenAsync(
-        TokenLoginRequest request, HttpContext context, LoginService login, TidegateStore store, TimeProvider time, CancellationToken ct)
+        TokenLoginRequest request, HttpContext context, LoginService login, TidegateStore store, TimeProvider time, IOptions<ServerOptions> options,
+        CancellationToken ct)
     {
-        var errors = new FieldErrors().Required("username", request.Username).Required("password", request.Password);
-        if (request.ExpiresInDays is < 1 or > 3650)
+        var errors = ValidateCredentials(request.Username, request.Password).Text("tokenName", request.TokenName, Names.MaxNameLength);
+        var maxDays = (int)options.Value.Security.MaxTokenLifetime.TotalDays;
+        if (request.ExpiresInDays is { } days && (days < 1 || days > maxDays))
         {
-            errors.Add("expiresInDays", "expiresInDays must be between 1 and 3650.");
+            errors.Add("expiresInDays", $"expiresInDays must be between 1 and {maxDays} (Security:MaxTokenLifetime).");
         }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
         AuditMiddleware.SetActor(context, request.Username!);
-        switch (await login.LoginAsync(request.Username!, request.Password!, ct))
+        if (await login.LoginAsync(request.Username!, request.Password!, ClientAddress(context), ct) is not LoginResult.Succeeded ok)
         {
-            case LoginResult.Succeeded ok:
-                var expires = time.GetUtcNow().AddDays(request.ExpiresInDays ?? 90);
-                var name = string.IsNullOrWhiteSpace(request.TokenName) ? $"cli-{time.GetUtcNow():yyyyMMdd-HHmmss}" : request.TokenName.Trim();
-                var issued = await store.ApiTokens.IssueAsync(new NewApiToken(ok.User.Id, name, expires), ct);
-                return TypedResults.Ok(Tokens.CreatedTokenResponse.From(issued));
-            case LoginResult.LockedOut locked:
-                return Problems.Of(ProblemTypes.LockedOut, $"Too many failed logins; the account is locked until {locked.Until:u}.");
-            default:
-                return Problems.Of(ProblemTypes.LoginFailed, "The username or password is wrong.");
+            return Problems.Of(ProblemTypes.LoginFailed, LoginFailedDetail);
         }
+        var now = time.GetUtcNow();
+        var expires = now.AddDays(request.ExpiresInDays ?? Math.Min(DefaultCliTokenDays, maxDays));
+        var name = string.IsNullOrWhiteSpace(request.TokenName) ? $"cli-{now:yyyyMMdd-HHmmss}" : request.TokenName.Trim();
+        var issued = await store.ApiTokens.IssueAsync(new NewApiToken(ok.User.Id, name, expires), ct);
+        return TypedResults.Ok(Tokens.CreatedTokenResponse.From(issued));
     }
 
+    /// <summary>Ends this browser's session: the cookie is deleted. Copies of it elsewhere end only with
+    /// <c>logout-all</c> (which ends every session of the user), so that logging out on one device does not log out the others.</summary>
     private static async Task<NoContent> LogoutAsync(HttpContext context)
     {
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.NoContent();
     }
+
+    /// <summary>Ends every session of the caller (a new security stamp) and, with <c>revokeTokens: true</c>, revokes all their API tokens.</summary>
+    private static async Task<NoContent> LogoutAllAsync(LogoutAllRequest? request, HttpContext context, Sessions sessions, CancellationToken ct)
+    {
+        await sessions.EndAllAsync(context.User.UserIdOf()!, request?.RevokeTokens == true, context.User.ActorName(), ct);
+        await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        return TypedResults.NoContent();
+    }
+
+    private static string ClientAddress(HttpContext context) => LoginRateLimitMiddleware.Partition(context.Connection.RemoteIpAddress);
 
     private static Ok<MeResponse> Me(ClaimsPrincipal user) => TypedResults.Ok(ToMe(user));
 

@@ -59,21 +59,24 @@ internal static class AuthSetup
         return services;
     }
 
-    // A cookie outlives role changes and deletions unless it is checked: take the role from the store
-    // on every request, and end the session of a deleted user.
+    // A cookie outlives role changes, deletions and password changes unless it is checked: take the role from the store on
+    // every request, and end the session of a deleted user and of a user whose security stamp changed since the cookie was
+    // issued (password change, "log out everywhere"). A cookie without a stamp predates stamps and is refused too.
     private static async Task RefreshFromStoreAsync(CookieValidatePrincipalContext context)
     {
         var store = context.HttpContext.RequestServices.GetRequiredService<TidegateStore>();
         var id = context.Principal?.UserIdOf();
         var user = id is null ? null : await store.Users.GetAsync(id, context.HttpContext.RequestAborted);
-        if (user is null)
+        var stamp = context.Principal?.FindFirst(TidegateClaims.SecurityStamp)?.Value;
+        if (user is null || stamp is null
+            || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(stamp), System.Text.Encoding.UTF8.GetBytes(user.SecurityStamp)))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return;
         }
-        context.ReplacePrincipal(new System.Security.Claims.ClaimsPrincipal(
-            TidegateClaims.Identity(user, CookieAuthenticationDefaults.AuthenticationScheme)));
+        context.ReplacePrincipal(new System.Security.Claims.ClaimsPrincipal(TidegateClaims.CookieIdentity(user)));
     }
 }
 
@@ -83,7 +86,7 @@ internal sealed class DataProtectionKeysInDataDirectory(IOptions<ServerOptions> 
     public void Configure(KeyManagementOptions options)
     {
         var dir = Path.Combine(Path.GetFullPath(server.Value.DataDirectory), "dataprotection-keys");
-        Directory.CreateDirectory(dir);
+        Hosting.DataDirectoryModes.Create(dir);
         options.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(new DirectoryInfo(dir), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
     }
 }

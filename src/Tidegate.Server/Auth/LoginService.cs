@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Tidegate.Core.Store;
 
 namespace Tidegate.Server.Auth;
@@ -11,35 +10,35 @@ internal abstract record LoginResult
 
     internal sealed record Succeeded(UserRecord User) : LoginResult;
 
+    /// <summary>Wrong username or password, or a throttled (username, address) pair: one answer, so neither the existence of
+    /// an account nor the throttle's state can be told from it.</summary>
     internal sealed record Failed : LoginResult;
-
-    internal sealed record LockedOut(DateTimeOffset Until) : LoginResult;
 }
 
-/// <summary>Checks a username and password with lockout: <see cref="SecurityOptions.MaxFailedLogins"/>
-/// failures in a row lock the account for <see cref="SecurityOptions.LockoutDuration"/>; a locked account
-/// refuses even the right password until then.</summary>
-internal sealed class LoginService(TidegateStore store, IOptions<ServerOptions> options, TimeProvider time, ILogger<LoginService> logger)
+/// <summary>Checks a username and password, throttled per (username, client address) by <see cref="LoginThrottle"/>. There is
+/// no account lock: failing on purpose slows down only the failing address.</summary>
+internal sealed class LoginService(TidegateStore store, LoginThrottle throttle, ILogger<LoginService> logger)
 {
-    public async Task<LoginResult> LoginAsync(string username, string password, CancellationToken ct)
+    public async Task<LoginResult> LoginAsync(string username, string password, string address, CancellationToken ct)
     {
-        var security = options.Value.Security;
-        var user = await store.Users.GetByUsernameAsync(username, ct);
-        if (user is not null && user.IsLockedOut(time.GetUtcNow()))
+        if (throttle.WaitFor(username, address) is { } wait)
         {
-            Hosting.Log.LoginLocked(logger, user.Username);
-            return new LoginResult.LockedOut(user.LockedUntil!.Value);
-        }
-        if (!PasswordPolicy.Verify(user, password))
-        {
-            if (user is not null)
-            {
-                var updated = await store.Users.RecordFailedLoginAsync(user.Id, security.MaxFailedLogins, security.LockoutDuration, ct);
-                Hosting.Log.LoginFailed(logger, user.Username, updated?.FailedLoginCount);
-            }
+            // Hash anyway, so a throttled answer takes as long as a checked one.
+            PasswordPolicy.Verify(null, password);
+            Hosting.Log.LoginThrottled(logger, Truncated(username), address, wait);
             return new LoginResult.Failed();
         }
+        var user = await store.Users.GetByUsernameAsync(username, ct);
+        if (!PasswordPolicy.Verify(user, password))
+        {
+            var failures = throttle.RecordFailure(username, address);
+            Hosting.Log.LoginFailed(logger, Truncated(username), address, failures);
+            return new LoginResult.Failed();
+        }
+        throttle.RecordSuccess(username, address);
         await store.Users.RecordSuccessfulLoginAsync(user!.Id, ct);
         return new LoginResult.Succeeded(user);
     }
+
+    private static string Truncated(string username) => username.Length > 64 ? username[..64] + "…" : username;
 }

@@ -25,6 +25,7 @@ internal static class TidegateClaims
     public const string TokenName = "tg:token_name";
     public const string ScopeEnvironment = "tg:scope_environment";
     public const string ScopeDeployment = "tg:scope_deployment";
+    public const string SecurityStamp = "tg:stamp";
 
     public static string RoleName(UserRole role) => role.ToString().ToLowerInvariant();
 
@@ -60,4 +61,12 @@ internal static class TidegateClaims
             new Claim(Username, user.Username),
             new Claim(Role, RoleName(user.Role)),
         ], authenticationType, Username, Role);
+
+    /// <summary>The login cookie's identity: carries the user's security stamp, so a new stamp ends the session.</summary>
+    public static ClaimsIdentity CookieIdentity(UserRecord user)
+    {
+        var identity = Identity(user, Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme);
+        identity.AddClaim(new Claim(SecurityStamp, user.SecurityStamp));
+        return identity;
+    }
 }

@@ -40,6 +40,8 @@ internal sealed record CatalogListFilter(string? ProductKey, int? Limit, int? Of
 
 internal static class CatalogApi
 {
+    private static readonly TimeSpan MaxSyncInterval = TimeSpan.FromDays(30);
+
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
     {
         var read = app.MapGroup("/api/catalog").WithTags("Catalog").RequireAuthorization(Policies.Viewer);
@@ -127,6 +129,16 @@ internal static class CatalogApi
             Id = request.Id ?? "", Kind = request.Kind ?? "", Path = request.Path, Url = request.Url, Branch = request.Branch, Tag = request.Tag,
             SubPath = request.SubPath, SyncInterval = request.SyncInterval, Username = request.Username, Password = request.Password,
         };
+        var fields = new FieldErrors().Text("id", request.Id, 100).Text("path", request.Path, 4096).Text("url", request.Url, 4096).Text("branch", request.Branch, 255)
+            .Text("tag", request.Tag, 255).Text("subPath", request.SubPath, 4096).Text("username", request.Username, 256);
+        if (request.SyncInterval is { } interval && (interval < TimeSpan.Zero || interval > MaxSyncInterval))
+        {
+            fields.Add("syncInterval", $"syncInterval must be between 00:00:00 (on demand only) and {MaxSyncInterval.TotalDays} days.");
+        }
+        if (fields.Any)
+        {
+            return fields.ToProblem();
+        }
         if (options.Validate() is { Count: > 0 } errors)
         {
             return Problems.Invalid(new Dictionary<string, string[]> { ["source"] = [.. errors] });

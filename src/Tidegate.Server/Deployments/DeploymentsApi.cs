@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tidegate.Core.Catalog;
 using Tidegate.Core.Deployments;
 using Tidegate.Core.Store;
+using Tidegate.Core.Validation;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Http;
 
@@ -15,6 +16,8 @@ namespace Tidegate.Server.Deployments;
 /// of <see cref="DeploymentService.ChangeModeAsync"/>).</summary>
 internal static class DeploymentsApi
 {
+    private const int MaxSessionIdLength = 100;
+
     private const string Scoped = "/api/environments/{environmentId}/deployments/{deploymentId}";
 
     public static IEndpointRouteBuilder MapDeploymentsApi(this IEndpointRouteBuilder app)
@@ -33,13 +36,13 @@ internal static class DeploymentsApi
 
         var lifecycle = app.MapGroup("/api/deployments/{id}").WithTags("Deployments").RequireAuthorization(Policies.Operator);
         lifecycle.MapPost("/start", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
-            => Answer(engine.StartAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+            => Run(body, user, request => engine.StartAsync(id, request, ct))).ScopedBy(deployment: "id");
         lifecycle.MapPost("/stop", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
-            => Answer(engine.StopAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+            => Run(body, user, request => engine.StopAsync(id, request, ct))).ScopedBy(deployment: "id");
         lifecycle.MapPost("/restart", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
-            => Answer(engine.RestartAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+            => Run(body, user, request => engine.RestartAsync(id, request, ct))).ScopedBy(deployment: "id");
         lifecycle.MapPost("/redeploy", (string id, OperationBody? body, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
-            => Answer(engine.RedeployAsync(id, Request(user, body), ct))).ScopedBy(deployment: "id");
+            => Run(body, user, request => engine.RedeployAsync(id, request, ct))).ScopedBy(deployment: "id");
         lifecycle.MapDelete(string.Empty, (string id, bool? removeVolumes, ClaimsPrincipal user, DeploymentService engine, CancellationToken ct)
             => Answer(engine.RemoveAsync(id, removeVolumes ?? false, Request(user, null), ct))).ScopedBy(deployment: "id");
 
@@ -76,7 +79,7 @@ internal static class DeploymentsApi
         string environmentId, string deploymentId, UpgradeRequest request, ClaimsPrincipal user, TidegateStore store,
         StackCatalog catalog, DeploymentService engine, CancellationToken ct)
     {
-        var errors = new FieldErrors().Required("stackId", request.StackId);
+        var errors = Validate(null, request.SessionId).Required("stackId", request.StackId);
         if (request.StackId is { Length: > 0 } && !StackId.TryParse(request.StackId, out _))
         {
             errors.Add("stackId", "stackId must be source:product:stack.");
@@ -128,9 +131,14 @@ internal static class DeploymentsApi
         string environmentId, string deploymentId, RollbackRequest? request, ClaimsPrincipal user, TidegateStore store,
         DeploymentService engine, CancellationToken ct)
     {
+        var errors = Validate(request?.Reason, request?.SessionId);
         if (request?.ToRevision is < 1)
         {
-            return Problems.Invalid("toRevision", "toRevision must be a revision number (1 or more).");
+            errors.Add("toRevision", "toRevision must be a revision number (1 or more).");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
         }
         if (await FindAsync(store, environmentId, deploymentId, ct) is not { } d)
         {
@@ -164,9 +172,9 @@ internal static class DeploymentsApi
         {
             return Problems.Invalid("newMode", $"newMode must be one of {string.Join(", ", Enum.GetNames<OperationMode>())}.");
         }
-        if (request.Reason is { Length: > 500 })
+        if (Validate(request.Reason, request.SessionId) is { Any: true } errors)
         {
-            return Problems.Invalid("reason", "reason must have at most 500 characters.");
+            return errors.ToProblem();
         }
         if (request.Override == true && !user.IsAdmin())
         {
@@ -244,7 +252,11 @@ internal static class DeploymentsApi
     private static async Task<Results<Accepted<OperationAcceptedResponse>, ValidationProblem, ProblemHttpResult>> DeployAsync(
         string environmentId, DeployBody body, ClaimsPrincipal user, TidegateStore store, StackCatalog catalog, DeploymentService engine, CancellationToken ct)
     {
-        var errors = new FieldErrors().Required("name", body.Name).Required("stackId", body.StackId);
+        var errors = Validate(null, body.SessionId).Name("name", body.Name, Names.MaxDeploymentNameLength).Required("stackId", body.StackId);
+        if (!errors.Has("name") && Names.CheckDeploymentName("name", body.Name!.Trim()) is { } nameError)
+        {
+            errors.Add("name", nameError);
+        }
         if (body.StackId is { Length: > 0 } && !StackId.TryParse(body.StackId, out _))
         {
             errors.Add("stackId", "stackId must be source:product:stack.");
@@ -272,6 +284,14 @@ internal static class DeploymentsApi
     }
 
     private static OperationRequest Request(ClaimsPrincipal user, OperationBody? body) => new(user.ActorName(), body?.Reason, body?.SessionId);
+
+    private static FieldErrors Validate(string? reason, string? sessionId)
+        => new FieldErrors().Text("reason", reason).Text("sessionId", sessionId, MaxSessionIdLength);
+
+    /// <summary>A lifecycle operation: the body's reason and session id checked, then the engine's answer.</summary>
+    private static async Task<Results<Accepted<OperationAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Run(
+        OperationBody? body, ClaimsPrincipal user, Func<OperationRequest, Task<OperationStartResult>> start)
+        => Validate(body?.Reason, body?.SessionId) is { Any: true } errors ? errors.ToProblem() : await Answer(start(Request(user, body)));
 
     /// <summary>The engine's typed answer as HTTP: 202 + operation, 409 naming the running operation, 400, 404.</summary>
     private static async Task<Results<Accepted<OperationAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Answer(Task<OperationStartResult> call)

@@ -24,6 +24,9 @@ internal sealed record LogsQuery(string? Service, int? Tail, string? Since);
 internal static class LogsApi
 {
     public const int MaxTail = 10_000;
+
+    /// <summary>The furthest <c>since</c> may reach back: Docker counts log times from the Unix epoch.</summary>
+    public static readonly DateTimeOffset Earliest = DateTimeOffset.UnixEpoch;
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
     public static IEndpointRouteBuilder MapLogsApi(this IEndpointRouteBuilder app)
@@ -186,24 +189,38 @@ internal static class LogsApi
             return null;
         }
         text = text.Trim();
-        if (text.Length >= 2 && char.IsAsciiDigit(text[0]) && "smhd".Contains(text[^1], StringComparison.Ordinal)
-            && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+        var reach = now - Earliest;
+        if (text.Length >= 2 && char.IsAsciiDigit(text[0]) && "smhd".Contains(text[^1], StringComparison.Ordinal))
         {
-            return now - (text[^1] switch
+            // Parsed as a long and compared in seconds, so 1000000d or 99999999999s is a clear 400, never an overflow.
+            if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
+                || amount > (long)reach.TotalSeconds / Seconds(text[^1]))
             {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            });
+                errors.Add("since", $"since reaches back at most to {Earliest:yyyy-MM-dd} ({(long)reach.TotalDays}d from now).");
+                return null;
+            }
+            return now - TimeSpan.FromSeconds(amount * Seconds(text[^1]));
         }
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
         {
+            if (at < Earliest)
+            {
+                errors.Add("since", $"since must not be before {Earliest:yyyy-MM-dd}.");
+                return null;
+            }
             return at;
         }
         errors.Add("since", "since must be an ISO 8601 time (2026-11-22T05:00:00Z) or a duration such as 30s, 10m, 2h, 1d.");
         return null;
     }
+
+    private static long Seconds(char unit) => unit switch
+    {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        _ => 86_400,
+    };
 
     private static bool IsEngineFailure(Exception ex)
         => ex is Docker.DockerUnreachableException or Docker.DockerApiException or HttpRequestException or IOException;

@@ -113,10 +113,7 @@ internal static class EnvironmentsApi
         {
             foreach (var (v, i) in request.Variables.Select((v, i) => (v, i)))
             {
-                if (string.IsNullOrWhiteSpace(v.Name))
-                {
-                    errors.Add($"variables[{i}].name", "name is required.");
-                }
+                errors.Name($"variables[{i}].name", v.Name, 200);
                 if (v.Value is null)
                 {
                     errors.Add($"variables[{i}].value", "value is required.");
@@ -153,9 +150,9 @@ internal static class EnvironmentsApi
         var errors = new FieldErrors();
         if (requireName)
         {
-            errors.Required("name", request.Name);
+            errors.Name("name", request.Name);
         }
-        errors.Required("dockerEndpoint", request.DockerEndpoint);
+        errors.Required("dockerEndpoint", request.DockerEndpoint).Text("dockerEndpoint", request.DockerEndpoint, 2048);
         if (request.DockerEndpoint is { Length: > 0 } endpoint
             && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "unix" or "tcp" or "http" or "https" or "npipe" or "ssh"))
         {

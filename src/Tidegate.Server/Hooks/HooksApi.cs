@@ -104,7 +104,8 @@ internal static class HooksApi
     private static async Task<IResult> DeployAsync(DeployHookBody body, [AsParameters] DeployHookQuery query, HttpContext context, ClaimsPrincipal user,
         TidegateStore store, StackCatalog catalog, DeploymentService engine, DeployHookIdempotency idempotency, CancellationToken ct)
     {
-        var errors = new FieldErrors().Required("environment", body.Environment).Required("deployment", body.Deployment);
+        var errors = new FieldErrors().Name("environment", body.Environment).Name("deployment", body.Deployment, Core.Validation.Names.MaxDeploymentNameLength)
+            .Text("sessionId", body.SessionId, 100);
         if (body.StackId is { Length: > 0 } && !StackId.TryParse(body.StackId, out _))
         {
             errors.Add("stackId", "stackId must be source:product:stack.");

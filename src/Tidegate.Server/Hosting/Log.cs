@@ -6,11 +6,11 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Error, "Could not record the audit entry for {Action}")]
     public static partial void AuditFailed(ILogger logger, Exception exception, string action);
 
-    [LoggerMessage(2, LogLevel.Warning, "Login refused for locked account {Username}")]
-    public static partial void LoginLocked(ILogger logger, string username);
+    [LoggerMessage(2, LogLevel.Warning, "Login for {Username} from {Address} refused unchecked: backing off for {Wait} more")]
+    public static partial void LoginThrottled(ILogger logger, string username, string address, TimeSpan wait);
 
-    [LoggerMessage(3, LogLevel.Warning, "Failed login for {Username} ({Count} in a row)")]
-    public static partial void LoginFailed(ILogger logger, string username, int? count);
+    [LoggerMessage(3, LogLevel.Warning, "Failed login for {Username} from {Address} ({Failures} in a row from there)")]
+    public static partial void LoginFailed(ILogger logger, string username, string address, int failures);
 
     [LoggerMessage(4, LogLevel.Warning, "Stored catalog source {SourceId} is not valid and is skipped: {Error}")]
     public static partial void StoredSourceInvalid(ILogger logger, string sourceId, string error);

@@ -13,7 +13,7 @@ internal interface IReadinessCheck
     Task<ReadinessResult> CheckAsync(CancellationToken ct);
 }
 
-internal sealed class StoreReadinessCheck(StoreHolder holder) : IReadinessCheck
+internal sealed class StoreReadinessCheck(StoreHolder holder, ILogger<StoreReadinessCheck> logger) : IReadinessCheck
 {
     public string Name => "store";
 
@@ -26,22 +26,26 @@ internal sealed class StoreReadinessCheck(StoreHolder holder) : IReadinessCheck
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new ReadinessResult(Name, false, ex.Message);
+            // The exception text may name paths and SQL: it goes to the log, not to the answer.
+            Log.ReadinessFailed(logger, ex, Name);
+            return new ReadinessResult(Name, false, "The store did not answer; see the server log.");
         }
     }
 }
 
+/// <summary>GET /readyz. Anonymous callers (load balancers, probes) learn only ready or not; the checks, with the Docker
+/// endpoint and what failed, are for signed-in users.</summary>
 internal static class ReadinessApi
 {
     public static IEndpointRouteBuilder MapReadiness(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/readyz", async (IEnumerable<IReadinessCheck> checks, CancellationToken ct) =>
+        app.MapGet("/readyz", async (HttpContext context, IEnumerable<IReadinessCheck> checks, CancellationToken ct) =>
         {
             var results = await Task.WhenAll(checks.Select(c => c.CheckAsync(ct)));
-            var body = new { status = results.All(r => r.Ready) ? "ready" : "not ready", checks = results };
-            return results.All(r => r.Ready)
-                ? Results.Ok(body)
-                : Results.Json(body, statusCode: ProblemTypes.Unavailable.Status);
+            var ready = results.All(r => r.Ready);
+            var status = ready ? "ready" : "not ready";
+            object body = context.User.Identity?.IsAuthenticated == true ? new { status, checks = results } : new { status };
+            return ready ? Results.Ok(body) : Results.Json(body, statusCode: ProblemTypes.Unavailable.Status);
         }).AllowAnonymous().WithTags("Health").WithName("Readyz");
         return app;
     }

@@ -44,6 +44,12 @@ internal static class ServerServices
         services.AddSingleton<LoginService>();
         services.AddTidegateAuth();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<Sessions>();
+        services.AddTrustedProxies();
+        services.AddSingleton<Audit.AnonymousAuditSampler>();
+        services.AddSingleton<Audit.AuditHousekeeping>();
+        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditHousekeeping>());
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = StableProblemTypes.Apply);
         services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -18,7 +18,7 @@ internal sealed class StoreHolder
     public void Set(TidegateStore store) => _store = store;
 }
 
-/// <summary>At start: open (and migrate) the store, load the secret key, create the bootstrap admin when
+/// <summary>At start: make the data directory private (<see cref="DataDirectoryModes"/>), open (and migrate) the store, load the secret key, create the bootstrap admin when
 /// configured and no user exists, and register the stored catalog sources.</summary>
 internal sealed class StoreStartup(StoreHolder holder, IOptions<ServerOptions> options, TimeProvider time, IServiceProvider services,
     ILogger<StoreStartup> logger) : IHostedLifecycleService
@@ -26,6 +26,10 @@ internal sealed class StoreStartup(StoreHolder holder, IOptions<ServerOptions> o
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         var dataDirectory = Path.GetFullPath(options.Value.DataDirectory);
+        foreach (var (path, before, after) in DataDirectoryModes.Fix(dataDirectory))
+        {
+            Log.FileModeFixed(logger, path, Octal(before), Octal(after));
+        }
         var protector = SecretProtector.Load(dataDirectory);
         var store = await TidegateStore.OpenAsync(new StoreOptions(dataDirectory), protector, time, cancellationToken);
         holder.Set(store);
@@ -35,6 +39,8 @@ internal sealed class StoreStartup(StoreHolder holder, IOptions<ServerOptions> o
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8);
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

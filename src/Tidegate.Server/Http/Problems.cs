@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Tidegate.Core.Validation;
 
 namespace Tidegate.Server.Http;
 
@@ -13,7 +14,6 @@ internal static class ProblemTypes
     public static readonly ProblemType Antiforgery = new(Base + "antiforgery", "The antiforgery token is missing or invalid.", 400);
     public static readonly ProblemType Unauthenticated = new(Base + "unauthenticated", "Authentication is required.", 401);
     public static readonly ProblemType LoginFailed = new(Base + "login-failed", "The username or password is wrong.", 401);
-    public static readonly ProblemType LockedOut = new(Base + "locked-out", "The account is locked.", 401);
     public static readonly ProblemType Forbidden = new(Base + "forbidden", "You are not allowed to do this.", 403);
     public static readonly ProblemType NotFound = new(Base + "not-found", "The resource does not exist.", 404);
     public static readonly ProblemType Conflict = new(Base + "conflict", "The request conflicts with the current state.", 409);
@@ -51,6 +51,8 @@ internal sealed class FieldErrors
 
     public bool Any => _errors.Count > 0;
 
+    public bool Has(string field) => _errors.ContainsKey(field);
+
     public FieldErrors Add(string field, string message)
     {
         if (!_errors.TryGetValue(field, out var list))
@@ -63,6 +65,14 @@ internal sealed class FieldErrors
 
     public FieldErrors Required(string field, string? value)
         => string.IsNullOrWhiteSpace(value) ? Add(field, $"{field} is required.") : this;
+
+    /// <summary>A required name: not blank, bounded, no control or invisible formatting characters (<see cref="Names"/>).</summary>
+    public FieldErrors Name(string field, string? value, int maxLength = Names.MaxNameLength)
+        => Names.CheckName(field, value, maxLength) is { } error ? Add(field, error) : this;
+
+    /// <summary>Optional free text (a reason, a session id): bounded, no control or invisible formatting characters.</summary>
+    public FieldErrors Text(string field, string? value, int maxLength = Names.MaxReasonLength)
+        => Names.CheckText(field, value, maxLength) is { } error ? Add(field, error) : this;
 
     public ValidationProblem ToProblem() => Problems.Invalid(_errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
 }

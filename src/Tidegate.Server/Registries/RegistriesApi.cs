@@ -32,7 +32,8 @@ internal static class RegistriesApi
 
     private static async Task<Results<NoContent, ValidationProblem>> SaveAsync(string host, RegistryRequest request, TidegateStore store, CancellationToken ct)
     {
-        var errors = new FieldErrors().Required("username", request.Username).Required("password", request.Password);
+        var errors = new FieldErrors().Name("username", request.Username, 256).Required("password", request.Password)
+            .Name("host", host, 253);
         if (host.Contains('/', StringComparison.Ordinal) || host.Contains(' ', StringComparison.Ordinal))
         {
             errors.Add("host", "host is a registry host name such as registry.example.com:5000.");

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Tidegate.Core.Store;
+using Tidegate.Core.Validation;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Http;
 
@@ -54,14 +56,12 @@ internal static class TokensApi
     }
 
     private static async Task<Results<Created<CreatedTokenResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateTokenRequest request, ClaimsPrincipal user, TidegateStore store, TimeProvider time, CancellationToken ct)
+        CreateTokenRequest request, ClaimsPrincipal user, TidegateStore store, TimeProvider time, IOptions<ServerOptions> options, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var errors = new FieldErrors().Required("name", request.Name);
-        if (request.Name is { Length: > 100 })
-        {
-            errors.Add("name", "name must have at most 100 characters.");
-        }
+        var maxLifetime = options.Value.Security.MaxTokenLifetime;
+        var maxDays = (int)maxLifetime.TotalDays;
+        var errors = new FieldErrors().Name("name", request.Name, Names.MaxNameLength);
         if (request.ExpiresAt is not null && request.ExpiresInDays is not null)
         {
             errors.Add("expiresAt", "Set expiresAt or expiresInDays, not both.");
@@ -70,9 +70,13 @@ internal static class TokensApi
         {
             errors.Add("expiresAt", "expiresAt must be in the future.");
         }
-        if (request.ExpiresInDays is < 1 or > 3650)
+        if (request.ExpiresAt is { } late && late > now + maxLifetime)
         {
-            errors.Add("expiresInDays", "expiresInDays must be between 1 and 3650.");
+            errors.Add("expiresAt", $"expiresAt must be at most {maxDays} days from now (Security:MaxTokenLifetime).");
+        }
+        if (request.ExpiresInDays is { } days && (days < 1 || days > maxDays))
+        {
+            errors.Add("expiresInDays", $"expiresInDays must be between 1 and {maxDays} (Security:MaxTokenLifetime).");
         }
         if (request.ScopeEnvironmentId is not null && request.ScopeDeploymentId is not null)
         {
@@ -95,7 +99,8 @@ internal static class TokensApi
         {
             return Problems.Forbidden("A scoped token cannot create tokens.");
         }
-        var expires = request.ExpiresAt ?? (request.ExpiresInDays is { } days ? now.AddDays(days) : null);
+        // Without an expiry a token lives as long as the server allows, never forever.
+        var expires = request.ExpiresAt ?? (request.ExpiresInDays is { } inDays ? now.AddDays(inDays) : now + maxLifetime);
         var issued = await store.ApiTokens.IssueAsync(
             new NewApiToken(user.UserIdOf()!, request.Name!.Trim(), expires, request.ScopeEnvironmentId, request.ScopeDeploymentId), ct);
         return TypedResults.Created($"/api/tokens/{issued.Record.Id}", CreatedTokenResponse.From(issued));

@@ -62,5 +62,9 @@ internal static class MigrationSamples
             INSERT INTO webhook_deliveries (caller, idempotency_key, operation_id, deployment_id, version, created_at)
             VALUES ('token:t1', 'ci-run-42', 'op1', 'dep1', '1.0.0', '2026-01-07T00:00:00.0000000Z');
             """,
+        [8] = """
+            INSERT INTO users (id, username, password_hash, role, failed_login_count, locked_until, last_login_at, created_at, updated_at, security_stamp)
+            VALUES ('u8', 'stamped', 'AQAAAAIAAYagAAAAE...', 'Viewer', 0, NULL, NULL, '2026-01-08T00:00:00.0000000Z', '2026-01-08T00:00:00.0000000Z', '0123456789abcdef0123456789abcdef');
+            """,
     };
 }

@@ -28,24 +28,32 @@ public sealed class UserTokenAuditRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task User_FailedLogins_LockAtThreshold_AndSuccessResets()
+    public async Task User_SuccessfulLogin_RecordsTheTime()
     {
         var u = await AddUserAsync();
-        var lockout = TimeSpan.FromMinutes(15);
-
-        await _f.Store.Users.RecordFailedLoginAsync(u.Id, 3, lockout, Ct);
-        var second = (await _f.Store.Users.RecordFailedLoginAsync(u.Id, 3, lockout, Ct))!;
-        var third = (await _f.Store.Users.RecordFailedLoginAsync(u.Id, 3, lockout, Ct))!;
-
-        Assert.False(second.IsLockedOut(_f.Time.GetUtcNow()));
-        Assert.Equal(3, third.FailedLoginCount);
-        Assert.True(third.IsLockedOut(_f.Time.GetUtcNow()));
-        Assert.False(third.IsLockedOut(_f.Time.GetUtcNow() + lockout));
 
         Assert.True(await _f.Store.Users.RecordSuccessfulLoginAsync(u.Id, Ct));
-        var reset = (await _f.Store.Users.GetAsync(u.Id, Ct))!;
-        Assert.Equal((0, null), (reset.FailedLoginCount, reset.LockedUntil));
-        Assert.Equal(_f.Time.GetUtcNow(), reset.LastLoginAt);
+
+        Assert.Equal(_f.Time.GetUtcNow(), (await _f.Store.Users.GetAsync(u.Id, Ct))!.LastLoginAt);
+    }
+
+    [Fact]
+    public async Task User_SecurityStamp_ChangesWithThePasswordAndOnRotation_Only()
+    {
+        var u = await AddUserAsync();
+        await _f.Store.Users.SetRoleAsync(u.Id, UserRole.Operator, Ct);
+        var afterRole = (await _f.Store.Users.GetAsync(u.Id, Ct))!.SecurityStamp;
+
+        await _f.Store.Users.SetPasswordHashAsync(u.Id, "new-hash", Ct);
+        var afterPassword = (await _f.Store.Users.GetAsync(u.Id, Ct))!.SecurityStamp;
+        Assert.True(await _f.Store.Users.RotateSecurityStampAsync(u.Id, Ct));
+        var afterRotation = (await _f.Store.Users.GetAsync(u.Id, Ct))!.SecurityStamp;
+
+        Assert.Equal(u.SecurityStamp, afterRole);
+        Assert.Equal(32, u.SecurityStamp.Length);
+        Assert.NotEqual(afterRole, afterPassword);
+        Assert.NotEqual(afterPassword, afterRotation);
+        Assert.False(await _f.Store.Users.RotateSecurityStampAsync("missing", Ct));
     }
 
     [Fact]
@@ -75,11 +83,11 @@ public sealed class UserTokenAuditRepositoryTests : IAsyncLifetime
         Assert.DoesNotContain(issued.Token, issued.ToString(), StringComparison.Ordinal);
 
         _f.Time.Advance(TimeSpan.FromMinutes(1));
-        var authenticated = await _f.Store.ApiTokens.AuthenticateAsync(issued.Token, Ct);
+        var authenticated = await _f.Store.ApiTokens.AuthenticateAsync(issued.Token, null, Ct);
         Assert.Equal(issued.Record.Id, authenticated!.Id);
         Assert.Equal("dep-1", authenticated.ScopeDeploymentId);
         Assert.Equal(_f.Time.GetUtcNow(), authenticated.LastUsedAt);
-        Assert.Null(await _f.Store.ApiTokens.AuthenticateAsync(issued.Token + "x", Ct));
+        Assert.Null(await _f.Store.ApiTokens.AuthenticateAsync(issued.Token + "x", null, Ct));
     }
 
     [Fact]
@@ -91,10 +99,10 @@ public sealed class UserTokenAuditRepositoryTests : IAsyncLifetime
 
         Assert.True(await _f.Store.ApiTokens.RevokeAsync(revoked.Record.Id, Ct));
         Assert.False(await _f.Store.ApiTokens.RevokeAsync(revoked.Record.Id, Ct));
-        Assert.Null(await _f.Store.ApiTokens.AuthenticateAsync(revoked.Token, Ct));
-        Assert.NotNull(await _f.Store.ApiTokens.AuthenticateAsync(expiring.Token, Ct));
+        Assert.Null(await _f.Store.ApiTokens.AuthenticateAsync(revoked.Token, null, Ct));
+        Assert.NotNull(await _f.Store.ApiTokens.AuthenticateAsync(expiring.Token, null, Ct));
         _f.Time.Advance(TimeSpan.FromHours(1));
-        Assert.Null(await _f.Store.ApiTokens.AuthenticateAsync(expiring.Token, Ct));
+        Assert.Null(await _f.Store.ApiTokens.AuthenticateAsync(expiring.Token, null, Ct));
         Assert.False((await _f.Store.ApiTokens.GetAsync(expiring.Record.Id, Ct))!.IsActive(_f.Time.GetUtcNow()));
     }
 

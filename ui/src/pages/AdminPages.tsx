@@ -34,7 +34,7 @@ export function UsersPage() {
           <tbody>
             {users.data?.items.map(u => (
               <tr key={u.id}>
-                <th scope="row">{u.username} {u.lockedOut && <span className="badge badge-bad">{t("users.locked")}</span>}</th>
+                <th scope="row">{u.username}</th>
                 <td>
                   <select aria-label={`${t("col.role")} ${u.username}`} value={u.role} onChange={e => void run(() => api.put(`/api/users/${enc(u.id)}/role`, { role: e.target.value }))}>
                     <option value="viewer">viewer</option><option value="operator">operator</option><option value="admin">admin</option>
@@ -111,7 +111,7 @@ export function TokensPage() {
       <form onSubmit={create} className="card row wrap end-align" aria-labelledby="new-token">
         <h2 id="new-token" className="full">{t("tokens.create")}</h2>
         <div className="field"><label htmlFor="tk-name">{t("tokens.name")}</label><input id="tk-name" value={name} onChange={e => setName(e.target.value)} required /></div>
-        <div className="field"><label htmlFor="tk-days">{t("tokens.expiresInDays")}</label><input id="tk-days" type="number" min={1} max={3650} value={days} onChange={e => setDays(Number(e.target.value))} /></div>
+        <div className="field"><label htmlFor="tk-days">{t("tokens.expiresInDays")}</label><input id="tk-days" type="number" min={1} max={365} value={days} onChange={e => setDays(Number(e.target.value))} /></div>
         <div className="field"><label htmlFor="tk-env">{t("tokens.scopeEnv")}</label>
           <select id="tk-env" value={scopeEnv} onChange={e => setScopeEnv(e.target.value)}><option value="">—</option>{envs.data?.items.map(x => <option key={x.id} value={x.id}>{x.name}</option>)}</select>
         </div>

@@ -81,9 +81,7 @@ internal static class ComposeParser
         return project with { Extensions = extensions };
     }
 
-    public static bool IsValidProjectName(string name)
-        => name.Length > 0 && (char.IsAsciiLetterLower(name[0]) || char.IsAsciiDigit(name[0]))
-           && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_');
+    public static bool IsValidProjectName(string name) => Validation.Names.IsProjectName(name);
 
     private static List<T> Each<T>(YNode v, string path, ParseContext ctx, Func<string, YNode, string, ParseContext, T> parse)
         where T : class
