@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tidegate.Core.Secrets;
 
@@ -62,6 +63,47 @@ internal sealed class SecretValues
     }
 
     public string? MaskOrNull(string? text) => text is null ? null : Mask(text);
+
+    /// <summary>Masks every string value of a JSON document in place (property names and structure stay as they are, so
+    /// it still reads); returns the masked node, a new one when <paramref name="node"/> itself is a string.</summary>
+    public JsonNode? MaskStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonValue v when v.TryGetValue<string>(out var text):
+                return JsonValue.Create(Mask(text));
+            case JsonObject o:
+                foreach (var (key, child) in o.ToList())
+                {
+                    if (child is JsonValue && MaskStrings(child) is { } masked && !ReferenceEquals(masked, child))
+                    {
+                        o[key] = masked;
+                    }
+                    else if (child is not null)
+                    {
+                        MaskStrings(child);
+                    }
+                }
+
+                return o;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (a[i] is JsonValue value && MaskStrings(value) is { } masked && !ReferenceEquals(masked, value))
+                    {
+                        a[i] = masked;
+                    }
+                    else if (a[i] is { } child)
+                    {
+                        MaskStrings(child);
+                    }
+                }
+
+                return a;
+            default:
+                return node;
+        }
+    }
 
     /// <summary>Null when nothing was found.</summary>
     private string? MaskOnce(string text)

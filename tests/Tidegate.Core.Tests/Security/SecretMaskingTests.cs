@@ -73,6 +73,23 @@ public sealed class SecretMaskingTests
         Assert.DoesNotContain("\u2022\u2022\u2022\u2022\u2022\u2022x", masked, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MaskStrings_MasksValuesOnly_AndKeepsTheDocumentReadable()
+    {
+        var values = new SecretValues(["image"]);
+        var node = System.Text.Json.Nodes.JsonNode.Parse("""{"image":"registry/image:1","list":["image",1,{"image":true}],"n":2}""");
+
+        var masked = values.MaskStrings(node)!.ToJsonString();
+
+        var read = JsonDocument.Parse(masked).RootElement;
+        Assert.Equal("registry/" + Masked.Value + ":1", read.GetProperty("image").GetString());
+        Assert.Equal(Masked.Value, read.GetProperty("list")[0].GetString());
+        Assert.Equal(1, read.GetProperty("list")[1].GetInt32());
+        Assert.True(read.GetProperty("list")[2].GetProperty("image").GetBoolean());
+        Assert.Equal(2, read.GetProperty("n").GetInt32());
+        Assert.Equal(Masked.Value, values.MaskStrings(System.Text.Json.Nodes.JsonValue.Create("image"))!.GetValue<string>());
+    }
+
     // Small alphabets make secrets overlap, nest and repeat inside the text, which is where a replace-one-by-one
     // masker leaks (a shorter secret replaced first splits a longer one).
     private static readonly Gen<string> Fragment = Gen.Char["abcd \u2022\n\"\\+"].Array[0, 12].Select(c => new string(c));
