@@ -27,6 +27,9 @@ internal sealed class GitCommandRunner(string executable, TimeSpan timeout)
         {
             start.ArgumentList.Add(argument);
         }
+        // Not the server's environment (TIDEGATE_SECRET_KEY, the bootstrap password): a repository's hooks or a
+        // configured helper run as git's children and would read it.
+        Secrets.ChildProcessEnvironment.Restrict(start, Secrets.ChildProcessEnvironment.Network);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

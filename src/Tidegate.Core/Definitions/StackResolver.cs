@@ -2,6 +2,7 @@ using Tidegate.Core.Definitions.Compose;
 using Tidegate.Core.Definitions.Interpolation;
 using Tidegate.Core.Definitions.Variables;
 using Tidegate.Core.Definitions.Yaml;
+using Tidegate.Core.Secrets;
 
 namespace Tidegate.Core.Definitions;
 
@@ -23,6 +24,9 @@ internal sealed record ResolvedStack
 
     /// <summary>The merged values used (all layers over the declared defaults).</summary>
     public IReadOnlyDictionary<string, string> Values { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The values of the secret variables (declared secret, or from a secret source), for masking by value.</summary>
+    public SecretValues Secrets { get; init; } = SecretValues.None;
 
     public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
 
@@ -84,7 +88,7 @@ internal static class StackResolver
         project = EnvFileApplier.Apply(project, template.File, ctx, lookup, template.Files);
         project = FileObjectResolver.Apply(project, template.File, ctx, lookup, template.Files);
 
-        var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var secrets = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).Concat(values.SecretNames).ToHashSet(StringComparer.Ordinal);
         var masked = project;
         YNode? tidegate = (tree as YMap)?["x-tidegate"];
         if (secrets.Count > 0)
@@ -108,6 +112,7 @@ internal static class StackResolver
             TidegateSection = tidegate,
             Extension = extension,
             Values = merged,
+            Secrets = new SecretValues(secrets.Where(merged.ContainsKey).Select(n => merged[n])),
             Diagnostics = StackLoader.Sort(MaskSecrets(diagnostics, secrets.Where(merged.ContainsKey).Select(n => merged[n]))),
         };
     }

@@ -44,7 +44,8 @@ internal abstract record OperationStartResult
 }
 
 /// <summary>What a revision's definition column holds: the source to resolve again (redeploy, rollback), the resolved
-/// definition with secrets masked (for display and diffs), and a copy of every other file the stack read (include,
+/// definition with secrets masked (for display and diffs: by name where the stack or a secret variable names them, and
+/// by value wherever else a secret value ended up), and a copy of every other file the stack read (include,
 /// extends, env_file; full path → text) so it resolves the same way later. Revisions written before the copy existed
 /// have <see cref="Files"/> null and read those files from disk. Root is the directory every named file had to stay
 /// below when the revision ran; the same rule holds for the copy (revisions without it: the stack file's directory).</summary>
@@ -55,7 +56,7 @@ internal sealed record StoredDefinition(string File, string Source, string Resol
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(stack);
         var files = stack.Template.Files.Read;
-        return new StoredDefinition(source.FileName, source.Text, stack.Render(), files.Count == 0 ? null : files, stack.Template.Files.Root);
+        return new StoredDefinition(source.FileName, source.Text, stack.Secrets.Mask(stack.Render()), files.Count == 0 ? null : files, stack.Template.Files.Root);
     }
 
     /// <summary>Loads the stored source again, with include/extends/env_file from the revision's copy.</summary>

@@ -116,7 +116,8 @@ internal sealed partial class DeploymentService
             $"upgrade {running.Version} → {request.Version}" + (strategy == Strategies.RolloutStrategyKind.Recreate ? "" : $" ({Strategies.RolloutSettings.Name(strategy)})"),
             ForcePull: false);
         return await StartAsync(deployment, OperationKind.Upgrade, new OperationRequest(request.RequestedBy, work.Reason, request.SessionId),
-            (j, docker) => MigrateAsync(j, docker, deployment, running, work, $"Before upgrade to v{request.Version}", withBackup: true, strategy), ct);
+            (j, docker) => MigrateAsync(j, docker, deployment, running, work, $"Before upgrade to v{request.Version}", withBackup: true, strategy), ct,
+            stack!.Secrets);
     }
 
     /// <summary>The seed's rule: rollback is offered after a failed upgrade attempt (the deployment Failed, or the last
@@ -214,7 +215,8 @@ internal sealed partial class DeploymentService
             ? $"Before rollback to v{target.Version} (after: {info.SnapshotDescription})"
             : $"Before rollback to revision {number} (v{target.Version})";
         return await StartAsync(deployment, OperationKind.Rollback, request with { Reason = work.Reason },
-            (j, docker) => MigrateAsync(j, docker, deployment, running, work, description, withBackup: false, switchBackTo: number), ct);
+            (j, docker) => MigrateAsync(j, docker, deployment, running, work, description, withBackup: false, switchBackTo: number), ct,
+            stack!.Secrets);
     }
 
     /// <summary>Null when an upgrade may start; otherwise the reason (the seed's "must be running", or the mode).</summary>
@@ -260,7 +262,7 @@ internal sealed partial class DeploymentService
             var config = OperationJournal.Deserialize<StoredDefinition>(running.Definition)?.Resolved ?? string.Empty;
             var snapshot = await j.StepAsync("snapshot", new { revision = running.Number, version = running.Version }, ct =>
                 store.Snapshots.CreateAsync(new NewSnapshot(deployment.Id, j.Operation.Id, running.Number, running.Version, snapshotDescription,
-                    DeployExecutor.SnapshotState(containers, config, running)), ct));
+                    DeployExecutor.SnapshotState(containers, config, running, j.Secrets)), ct));
             if (withBackup)
             {
                 try
@@ -346,12 +348,12 @@ internal sealed partial class DeploymentService
             // The backup hook may mount the service's secrets and configs; their files normally exist since the deploy.
             await MountedFiles.WriteAsync(plan.Files, j.Stopping);
             var outcome = await new HookRunner(docker, options, time).RunAsync(j, plan, backup, 3);
-            await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, outcome.ToString(), CancellationToken.None);
+            await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, j.Secrets.Mask(outcome.ToString()), CancellationToken.None);
             return outcome.Succeeded && hooks.Restore is { } restore ? new AutomaticRestore(restore, plan) : null;
         }
         catch (DeploymentFailedException ex)
         {
-            await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, ex.Message, CancellationToken.None);
+            await store.Snapshots.SetHookOutcomeAsync(snapshot.Id, j.Secrets.Mask(ex.Message), CancellationToken.None);
             throw;
         }
     }
@@ -364,6 +366,7 @@ internal sealed partial class DeploymentService
             return;
         }
 
+        reason = _secrets.TryGetValue(deploymentId, out var secrets) ? secrets.Mask(reason) : reason;
         if (await store.OperationModes.ChangeAsync(deploymentId, to, reason.Length > 500 ? reason[..500] : reason, by, CancellationToken.None) is { } change)
         {
             await progress.ModeChangedAsync(change, CancellationToken.None);

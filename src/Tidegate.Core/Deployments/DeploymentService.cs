@@ -3,6 +3,7 @@ using Tidegate.Core.Definitions;
 using Tidegate.Core.Definitions.Variables;
 using Tidegate.Core.Engine;
 using Tidegate.Core.Environments;
+using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 
 namespace Tidegate.Core.Deployments;
@@ -20,6 +21,10 @@ internal sealed partial class DeploymentService(
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
     private readonly ConcurrentDictionary<string, Task<OperationRecord>> _running = new(StringComparer.Ordinal);
+
+    // Deployment id → the secret values of the operation running on it (one at a time, under the lock): mode-change
+    // reasons written from inside the operation are masked with them.
+    private readonly ConcurrentDictionary<string, SecretValues> _secrets = new(StringComparer.Ordinal);
 
     public async Task<OperationStartResult> DeployAsync(DeployRequest request, CancellationToken ct)
     {
@@ -63,7 +68,7 @@ internal sealed partial class DeploymentService(
             var work = new DeployWork(deployment, stack!, request.StackId, request.Version, definition, variables, request.RequestedBy,
                 request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false) { Cancel = j.Cancel };
             return await RunDeployAsync(j, docker, work);
-        }, ct);
+        }, ct, stack!.Secrets);
     }
 
     /// <summary>Deploys with the stack's x-tidegate.strategy: blue-green, canary and rolling through the edge when this engine
@@ -96,7 +101,8 @@ internal sealed partial class DeploymentService(
 
         return await StartAsync(deployment, OperationKind.Redeploy, request, (j, docker) =>
             RunDeployAsync(j, docker, new DeployWork(deployment, stack!, revision.StackId, revision.Version,
-                revision.Definition, variables, request.RequestedBy, request.Reason ?? $"redeploy of revision {number}", ForcePull: true) { Cancel = j.Cancel }), ct);
+                revision.Definition, variables, request.RequestedBy, request.Reason ?? $"redeploy of revision {number}", ForcePull: true) { Cancel = j.Cancel }), ct,
+            stack!.Secrets);
     }
 
     public Task<OperationStartResult> StartAsync(string deploymentId, OperationRequest request, CancellationToken ct) =>
@@ -214,12 +220,16 @@ internal sealed partial class DeploymentService(
         StackTemplate template, string environmentId, IReadOnlyList<VariableValue> values, CancellationToken ct)
     {
         var environmentValues = await store.Environments.GetVariablesWithSecretsAsync(environmentId, ct);
-        var secret = template.Variables.Where(v => v.IsSecret).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        // Secret by the stack's declaration or by its source: a value given for a name the environment keeps secret is
+        // stored encrypted too, and wherever the stack uses either, it is masked (by name and by value).
+        var secret = template.Variables.Where(v => v.IsSecret).Select(v => v.Name)
+            .Concat(environmentValues.Where(v => v.IsSecret).Select(v => v.Name)).ToHashSet(StringComparer.Ordinal);
         var variables = values.Select(v => v with { IsSecret = v.IsSecret || secret.Contains(v.Name) }).ToList();
         var stack = StackResolver.Resolve(template, new VariableValues
         {
             Environment = environmentValues.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal),
             Deployment = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal),
+            SecretNames = secret.Concat(variables.Where(v => v.IsSecret).Select(v => v.Name)).ToHashSet(StringComparer.Ordinal),
         }, ct);
         var errors = stack.Diagnostics.Where(d => d.Severity == Definitions.DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
         if (!stack.HasErrors)
@@ -243,11 +253,13 @@ internal sealed partial class DeploymentService(
         return (stack, variables, errors);
     }
 
+    /// <param name="secrets">The secret values of the resolved stack the operation runs, besides those of its stored sources.</param>
     private async Task<OperationStartResult> StartAsync(DeploymentRecord deployment, OperationKind kind, OperationRequest request,
-        Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body, CancellationToken ct)
+        Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body, CancellationToken ct, SecretValues? secrets = null)
     {
         var environment = await store.Environments.GetAsync(deployment.EnvironmentId, ct)
                           ?? throw new InvalidOperationException($"Deployment {deployment.Name} has no environment.");
+        var masked = (await SecretSources.ForDeploymentAsync(store, deployment, ct)).With(secrets?.Values ?? []);
         var operation = await store.Operations.CreateAsync(new NewOperation(deployment.Id, deployment.Name, kind, request.RequestedBy, request.SessionId), ct);
         var acquired = await store.Locks.AcquireAsync(deployment.Id, operation.Id, options.Holder, options.LockLease, ct);
         if (acquired is LockAcquireResult.Held held)
@@ -257,17 +269,18 @@ internal sealed partial class DeploymentService(
         }
 
         operation = await store.Operations.TransitionAsync(operation.Id, OperationStatus.Running, null, CancellationToken.None) ?? operation;
-        _running[operation.Id] = Task.Run(() => RunAsync(operation, environment, body), CancellationToken.None);
+        _secrets[deployment.Id] = masked;
+        _running[operation.Id] = Task.Run(() => RunAsync(operation, environment, masked, body), CancellationToken.None);
         return new OperationStartResult.Started(operation.Id, deployment.Id);
     }
 
-    private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment,
+    private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment, SecretValues secrets,
         Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body)
     {
         using var cancel = operation.Kind is OperationKind.Deploy or OperationKind.Redeploy or OperationKind.Upgrade or OperationKind.Rollback
             ? _cancellations.Register(operation.Id, "pull", _stopping.Token)
             : null;
-        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token) { Cancel = cancel };
+        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token) { Cancel = cancel, Secrets = secrets };
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var renewing = RenewAsync(operation, renewal.Token);
         OperationStatus status;
@@ -295,11 +308,13 @@ internal sealed partial class DeploymentService(
 
         await renewal.CancelAsync();
         await renewing;
+        error = secrets.MaskOrNull(error);
         var final = await store.Operations.TransitionAsync(operation.Id, status, error, CancellationToken.None) ?? operation;
         await journal.ProgressAsync(status == OperationStatus.Succeeded ? "completed" : "failed", error ?? "done",
             status == OperationStatus.Succeeded ? 100 : journal.Percent, status: status);
         if (operation.DeploymentId is { } deploymentId)
         {
+            _secrets.TryRemove(new KeyValuePair<string, SecretValues>(deploymentId, secrets));
             await store.Locks.ReleaseAsync(deploymentId, operation.Id, CancellationToken.None);
         }
 

@@ -349,12 +349,19 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         Strategies.RolloutSteps.BackupAsync(store, j, work, previous, old, ct);
 
     /// <summary>The seeds' backup folder as one JSON document: current_containers.json, docker-compose-config.yml,
-    /// and (for an upgrade snapshot) the running revision's variables (secrets masked), services and image digests.</summary>
-    internal static string SnapshotState(IEnumerable<Docker.Containers.ContainerSummary> containers, string config, Revision? running) =>
+    /// and (for an upgrade snapshot) the running revision's variables (secrets masked), services and image digests.
+    /// Label values and the configuration are masked with <paramref name="secrets"/> before they are serialized (a label
+    /// may carry a secret the stack did not declare; masking the JSON afterwards could break its structure).</summary>
+    internal static string SnapshotState(IEnumerable<Docker.Containers.ContainerSummary> containers, string config, Revision? running,
+        Secrets.SecretValues secrets) =>
         JsonSerializer.Serialize(new
         {
-            containers = containers.Select(c => new { c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status, c.Labels }),
-            config,
+            containers = containers.Select(c => new
+            {
+                c.Id, Name = ProjectContainers.NameOf(c), c.Image, c.ImageId, c.State, c.Status,
+                Labels = c.Labels?.ToDictionary(l => l.Key, l => secrets.Mask(l.Value), StringComparer.Ordinal),
+            }),
+            config = secrets.Mask(config),
             revision = running?.Number,
             version = running?.Version,
             variables = running?.Variables.Select(v => new { v.Name, v.Value, Secret = v.IsSecret }), // masked in Revision

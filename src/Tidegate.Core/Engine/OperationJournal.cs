@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 
 namespace Tidegate.Core.Engine;
@@ -14,6 +15,10 @@ internal sealed class OperationJournal(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // The reconciler reads these details back (container ids, names, revision numbers Tidegate generated): masking by
+    // value could change an id that merely contains a short secret, so they are written as they are.
+    private static readonly HashSet<string> ReadBack = new([DeployExecutor.RevisionStep, DeployExecutor.RetireStep], StringComparer.Ordinal);
+
     // Parallel service starts write to the journal at once; queueing them here is much faster than letting
     // SQLite's busy handler back off and retry (it sleeps in growing steps).
     private readonly SemaphoreSlim _writes = new(1, 1);
@@ -25,6 +30,9 @@ internal sealed class OperationJournal(
     /// <summary>Set for operations that can be cancelled by a user (deploy, redeploy, upgrade) while they prepare.</summary>
     public OperationCancellationHandle? Cancel { get; init; }
 
+    /// <summary>The operation's secret values: masked in every progress message and step error this journal writes.</summary>
+    public SecretValues Secrets { get; init; } = SecretValues.None;
+
     public string Phase { get; private set; } = "starting";
 
     public int Percent { get; private set; }
@@ -32,7 +40,7 @@ internal sealed class OperationJournal(
     public async Task<T> StepAsync<T>(string name, object? detail, Func<CancellationToken, Task<T>> action)
     {
         stopping.ThrowIfCancellationRequested();
-        var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None));
+        var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, SerializeMasked(name, detail), CancellationToken.None));
         try
         {
             if (options.KillAtStep is { } killAt && string.Equals(killAt, $"{operation.Kind}:{name}", StringComparison.OrdinalIgnoreCase))
@@ -56,7 +64,7 @@ internal sealed class OperationJournal(
         }
         catch (Exception ex)
         {
-            await WriteAsync(() => store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Failed, Serialize(new { detail, error = ex.Message }), CancellationToken.None));
+            await WriteAsync(() => store.Operations.EndStepAsync(operation.Id, step.Seq, StepStatus.Failed, SerializeMasked(name, new { detail, error = Secrets.Mask(ex.Message) }), CancellationToken.None));
             throw;
         }
     }
@@ -74,7 +82,7 @@ internal sealed class OperationJournal(
         Phase = phase;
         Cancel?.SetPhase(phase);
         Percent = Math.Clamp(percent, 0, 100);
-        var progress = new OperationProgress(operation.SessionId, operation.Id, operation.DeploymentId, phase, message, Percent,
+        var progress = new OperationProgress(operation.SessionId, operation.Id, operation.DeploymentId, phase, Secrets.MaskOrNull(message), Percent,
             service, total, completed, status);
         return WriteAsync(async () =>
         {
@@ -99,6 +107,18 @@ internal sealed class OperationJournal(
     }
 
     public static string? Serialize(object? detail) => detail is null ? null : JsonSerializer.Serialize(detail, Json);
+
+    /// <summary>The detail as JSON with the operation's secret values masked in every string value (never in property
+    /// names, so the structure stays readable), except for the details the reconciler reads back.</summary>
+    private string? SerializeMasked(string step, object? detail)
+    {
+        if (detail is null || Secrets.IsEmpty || ReadBack.Contains(step))
+        {
+            return Serialize(detail);
+        }
+
+        return Secrets.MaskStrings(JsonSerializer.SerializeToNode(detail, Json))?.ToJsonString(Json);
+    }
 
     public static T? Deserialize<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, Json);
 }

@@ -2,6 +2,7 @@ using Tidegate.Core.Definitions;
 using Tidegate.Core.Definitions.Variables;
 using Tidegate.Core.Deployments;
 using Tidegate.Core.Environments;
+using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 using Tidegate.Docker.Containers;
 
@@ -75,7 +76,7 @@ internal sealed class Reconciler(
         await store.Locks.AcquireAsync(deployment.Id, op.Id, options.Holder, options.LockLease, ct);
         var environment = (await store.Environments.GetAsync(deployment.EnvironmentId, ct))!;
         using var docker = engines.Open(environment);
-        using var journal = new OperationJournal(store, progress, op, options, ct);
+        using var journal = new OperationJournal(store, progress, op, options, ct) { Secrets = await SecretSources.ForDeploymentAsync(store, deployment, ct) };
         var (status, what) = op.Kind switch
         {
             OperationKind.Deploy or OperationKind.Redeploy or OperationKind.Upgrade or OperationKind.Rollback =>

@@ -33,12 +33,18 @@ internal static class RevisionComparison
 
     /// <param name="fromValues">The variables of <paramref name="from"/> with secrets in clear (only compared, never returned).</param>
     /// <param name="toValues">The variables of <paramref name="to"/> with secrets in clear.</param>
-    public static RevisionDiff Compare(Revision from, IReadOnlyList<VariableValue> fromValues, Revision to, IReadOnlyList<VariableValue> toValues)
+    /// <param name="secrets">The deployment's other secret values (environment, credentials): masked in the definitions too, so
+    /// a revision stored before definitions were masked by value shows none either.</param>
+    public static RevisionDiff Compare(Revision from, IReadOnlyList<VariableValue> fromValues, Revision to, IReadOnlyList<VariableValue> toValues,
+        SecretValues? secrets = null)
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
-        var fromResolved = ResolvedText(from.Definition);
-        var toResolved = ResolvedText(to.Definition);
+        ArgumentNullException.ThrowIfNull(fromValues);
+        ArgumentNullException.ThrowIfNull(toValues);
+        var masker = (secrets ?? SecretValues.None).With(fromValues.Concat(toValues).Where(v => v.IsSecret).Select(v => v.Value));
+        var fromResolved = masker.Mask(ResolvedText(from.Definition));
+        var toResolved = masker.Mask(ResolvedText(to.Definition));
         return new RevisionDiff(from.Number, to.Number, from.Version, to.Version,
             Images(from, fromResolved, to, toResolved),
             Variables(fromValues, toValues),

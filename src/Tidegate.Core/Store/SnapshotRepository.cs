@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Tidegate.Core.Secrets;
 
 namespace Tidegate.Core.Store;
 
@@ -10,7 +11,8 @@ internal enum SnapshotState
 }
 
 /// <summary>The state captured before a change: what rollback restores. ContainerState is JSON
-/// (container configuration, image digests, services) written by the engine.</summary>
+/// (container configuration, image digests, services) written by the engine, secrets masked; the store keeps it
+/// encrypted as a whole (labels and the configuration of an application are its business, not the file's readers').</summary>
 internal sealed record NewSnapshot(
     string DeploymentId, string? OperationId, int? Revision, string Version, string Description, string ContainerState,
     string? HookOutcome = null);
@@ -28,7 +30,7 @@ internal sealed record DeploymentMetadata(
     string Id, string DeploymentId, string? OperationId, DateTimeOffset At, int? Revision, string Version,
     IReadOnlyDictionary<string, string> Images, string? PullResult, string? DeployResult, string? HealthResult);
 
-internal sealed class SnapshotRepository(StoreDatabase db, TimeProvider time)
+internal sealed class SnapshotRepository(StoreDatabase db, SecretProtector protector, TimeProvider time)
 {
     public const int DefaultRetention = 10;
 
@@ -48,7 +50,7 @@ internal sealed class SnapshotRepository(StoreDatabase db, TimeProvider time)
         await uow.ExecuteAsync(
             $"INSERT INTO snapshots ({SnapshotColumns}) VALUES (@id, @d, @op, @rev, @version, @description, @state_json, @hook, @state, @at, NULL)",
             ct, ("@id", created.Id), ("@d", created.DeploymentId), ("@op", created.OperationId), ("@rev", created.Revision),
-            ("@version", created.Version), ("@description", created.Description), ("@state_json", created.ContainerState),
+            ("@version", created.Version), ("@description", created.Description), ("@state_json", protector.Protect(created.ContainerState, AssociatedData(created.Id))),
             ("@hook", created.HookOutcome), ("@state", created.State), ("@at", created.CreatedAt));
         return created;
     }
@@ -144,9 +146,17 @@ internal sealed class SnapshotRepository(StoreDatabase db, TimeProvider time)
             """, ct, ("@d", deploymentId), ("@keep", keep));
     }
 
-    private static Snapshot MapSnapshot(DbDataReader r) => new(
-        r.Str("id"), r.Str("deployment_id"), r.NStr("operation_id"), r.NInt("revision"), r.Str("version"), r.Str("description"),
-        r.Str("container_state"), r.NStr("hook_outcome"), r.Enum<SnapshotState>("state"), r.Time("created_at"), r.NTime("deleted_at"));
+    private static string AssociatedData(string id) => $"snapshots/{id}";
+
+    // Snapshots written before the state was encrypted are read as they are.
+    private Snapshot MapSnapshot(DbDataReader r)
+    {
+        var id = r.Str("id");
+        var state = r.Str("container_state");
+        return new Snapshot(id, r.Str("deployment_id"), r.NStr("operation_id"), r.NInt("revision"), r.Str("version"), r.Str("description"),
+            SecretProtector.IsProtected(state) ? protector.Unprotect(state, AssociatedData(id)) : state,
+            r.NStr("hook_outcome"), r.Enum<SnapshotState>("state"), r.Time("created_at"), r.NTime("deleted_at"));
+    }
 
     private static DeploymentMetadata MapMetadata(DbDataReader r) => new(
         r.Str("id"), r.Str("deployment_id"), r.NStr("operation_id"), r.Time("at"), r.NInt("revision"), r.Str("version"),

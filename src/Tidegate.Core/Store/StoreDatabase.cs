@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Tidegate.Core.Store;
 
 /// <summary>The embedded SQLite database <c>tidegate.db</c>: opens pooled connections with the
-/// per-connection settings every unit of work relies on (foreign keys, busy timeout).</summary>
+/// per-connection settings every unit of work relies on (foreign keys, busy timeout, secure delete).</summary>
 internal sealed class StoreDatabase
 {
     public const string FileName = "tidegate.db";
@@ -67,7 +67,9 @@ internal sealed class StoreDatabase
             await using var cmd = connection.CreateCommand();
             // synchronous=FULL: a journaled step must survive power loss, not only a process crash,
             // or the reconciler could miss a step that already acted.
-            cmd.CommandText = $"PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL;";
+            // secure_delete=ON: SQLite overwrites deleted content with zeros, so a replaced or deleted secret (its
+            // ciphertext, or a clear value written by an older version) does not linger in free pages of the file.
+            cmd.CommandText = $"PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;";
             await cmd.ExecuteNonQueryAsync(ct);
             return connection;
         }

@@ -24,7 +24,7 @@ internal sealed class TidegateStore
         OperationModes = new OperationModeRepository(database, time);
         Observers = new ObserverConfigRepository(database, protector, time);
         Revisions = new RevisionRepository(database, protector, time);
-        Snapshots = new SnapshotRepository(database, time);
+        Snapshots = new SnapshotRepository(database, protector, time);
         Operations = new OperationRepository(database, time);
         ProgressEvents = new ProgressEventRepository(database, time);
         Locks = new DeploymentLockRepository(database, time);

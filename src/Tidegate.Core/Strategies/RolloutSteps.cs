@@ -124,7 +124,8 @@ internal static class RolloutSteps
 
     public static Task<DeploymentMetadata> MetadataAsync(TidegateStore store, OperationJournal j, DeployWork work, int revision,
         IReadOnlyDictionary<string, string> digests, string pull, string deploy, string health) =>
-        store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(work.Deployment.Id, j.Operation.Id, revision, work.Version, digests, pull, deploy, health),
+        store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(work.Deployment.Id, j.Operation.Id, revision, work.Version, digests,
+                j.Secrets.Mask(pull), j.Secrets.Mask(deploy), j.Secrets.Mask(health)),
             CancellationToken.None);
 
     public static async Task BackupAsync(TidegateStore store, OperationJournal j, DeployWork work, int? previous, IReadOnlyList<ContainerSummary> old, CancellationToken ct)
@@ -135,7 +136,7 @@ internal static class RolloutSteps
         }
 
         await store.Snapshots.CreateAsync(new NewSnapshot(work.Deployment.Id, j.Operation.Id, previous, work.Deployment.Version,
-            previous is null ? "before the first deploy" : $"before replacing revision {previous}", DeployExecutor.SnapshotState(old, work.Stack.Render(), null)), ct);
+            previous is null ? "before the first deploy" : $"before replacing revision {previous}", DeployExecutor.SnapshotState(old, work.Stack.Render(), null, j.Secrets)), ct);
     }
 
     public static async Task PrepareAsync(IDockerEngine docker, OperationJournal j, DeploymentPlan plan)

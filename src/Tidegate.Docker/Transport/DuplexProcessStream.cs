@@ -6,6 +6,13 @@ namespace Tidegate.Docker.Transport;
 /// <summary>One HTTP connection over a child process's stdin/stdout (ssh ... docker system dial-stdio).</summary>
 internal sealed class DuplexProcessStream : Stream
 {
+    // What ssh needs from our environment (its configuration, the agent, the locale), nothing more: the server's own
+    // settings (TIDEGATE_*: the secret key, the bootstrap password) must not reach a child that runs ProxyCommands,
+    // writes logs or can be read through /proc/PID/environ. Tidegate.Docker does not reference Core, so the list is
+    // kept here beside the one child it starts.
+    private static readonly string[] InheritedVariables =
+        ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+
     private readonly Process _process;
     private readonly Stream _input;
     private readonly Stream _output;
@@ -44,8 +51,22 @@ internal sealed class DuplexProcessStream : Stream
             info.ArgumentList.Add(argument);
         }
 
+        RestrictEnvironment(info);
         var process = Process.Start(info) ?? throw new IOException($"Could not start '{fileName}'.");
         return new DuplexProcessStream(process);
+    }
+
+    private static void RestrictEnvironment(ProcessStartInfo info)
+    {
+        var inherited = info.Environment.ToArray();
+        info.Environment.Clear();
+        foreach (var (name, value) in inherited)
+        {
+            if (value is not null && (InheritedVariables.Contains(name, StringComparer.Ordinal) || name.StartsWith("LC_", StringComparison.Ordinal)))
+            {
+                info.Environment[name] = value;
+            }
+        }
     }
 
     public override bool CanRead => true;

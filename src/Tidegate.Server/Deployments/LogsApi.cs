@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Tidegate.Core.Deployments;
+using Tidegate.Core.Secrets;
 using Tidegate.Core.Store;
 using Tidegate.Server.Auth;
 using Tidegate.Server.Http;
@@ -12,7 +13,8 @@ namespace Tidegate.Server.Deployments;
 
 internal sealed record LogLineDto(string Container, string Service, string Stream, DateTimeOffset? Timestamp, string Text)
 {
-    public static LogLineDto From(DeploymentLogLine l) => new(l.Container, l.Service, l.Stream, l.Timestamp, l.Text);
+    /// <summary>The line with the deployment's secret values masked (an application may print what it was given).</summary>
+    public static LogLineDto From(DeploymentLogLine l, SecretValues secrets) => new(l.Container, l.Service, l.Stream, l.Timestamp, secrets.Mask(l.Text));
 }
 
 internal sealed record LogsResponse(IReadOnlyList<LogLineDto> Lines);
@@ -55,7 +57,7 @@ internal static class LogsApi
         try
         {
             var lines = await logs.TailAsync(target.Environment!, target.Containers, tail, since, ct);
-            return TypedResults.Ok(new LogsResponse([.. lines.Select(LogLineDto.From)]));
+            return TypedResults.Ok(new LogsResponse([.. lines.Select(l => LogLineDto.From(l, target.Secrets))]));
         }
         catch (Exception ex) when (IsEngineFailure(ex))
         {
@@ -112,7 +114,7 @@ internal static class LogsApi
                     {
                         break;
                     }
-                    var data = JsonSerializer.Serialize(LogLineDto.From(lines.Current), options);
+                    var data = JsonSerializer.Serialize(LogLineDto.From(lines.Current, target.Secrets), options);
                     await response.WriteAsync($"event: log\ndata: {data}\n\n", ct);
                     await response.Body.FlushAsync(ct);
                     next = lines.MoveNextAsync().AsTask();
@@ -137,7 +139,10 @@ internal static class LogsApi
         return Results.Empty;
     }
 
-    private sealed record Target(DeploymentEnvironment? Environment, IReadOnlyList<LogContainer> Containers, IResult? Problem);
+    private sealed record Target(DeploymentEnvironment? Environment, IReadOnlyList<LogContainer> Containers, IResult? Problem)
+    {
+        public SecretValues Secrets { get; init; } = SecretValues.None;
+    }
 
     private static async Task<Target> ResolveAsync(string id, string? service, TidegateStore store, DeploymentLogs logs, CancellationToken ct)
     {
@@ -158,9 +163,10 @@ internal static class LogsApi
         {
             return new Target(environment, [], EngineUnavailable(environment, ex));
         }
+        var secrets = await SecretSources.ForDeploymentAsync(store, deployment, ct);
         if (string.IsNullOrEmpty(service))
         {
-            return new Target(environment, all, null);
+            return new Target(environment, all, null) { Secrets = secrets };
         }
         var matching = all.Where(c => c.Service == service).ToList();
         if (matching.Count == 0)
@@ -169,7 +175,7 @@ internal static class LogsApi
             return new Target(environment, [], Problems.Invalid("service",
                 $"Deployment '{deployment.Name}' has no container of service '{service}'; its services: {(known.Count == 0 ? "none (nothing runs)" : string.Join(", ", known))}."));
         }
-        return new Target(environment, matching, null);
+        return new Target(environment, matching, null) { Secrets = secrets };
     }
 
     private static int ValidateTail(int? tail, int fallback, FieldErrors errors)

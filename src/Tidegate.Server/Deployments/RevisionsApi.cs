@@ -88,8 +88,11 @@ internal static class RevisionsApi
         {
             return RevisionNotFound(id, n);
         }
+        // By value as well: a revision stored before definitions were masked by value may still carry a secret in clear.
+        var secrets = (await SecretSources.ForDeploymentAsync(store, deployment, ct))
+            .With((await store.Revisions.GetVariablesWithSecretsAsync(id, n, ct) ?? []).Where(v => v.IsSecret).Select(v => v.Value));
         return TypedResults.Ok(new RevisionDetail(r.Number, r.StackId, r.Version, r.CreatedAt, r.CreatedBy, r.Reason, r.Outcome.ToString(), r.OutcomeAt,
-            r.ImageDigests, r.Number == deployment.CurrentRevision, RevisionComparison.ResolvedText(r.Definition),
+            r.ImageDigests, r.Number == deployment.CurrentRevision, secrets.Mask(RevisionComparison.ResolvedText(r.Definition)),
             [.. r.Variables.Select(v => new VariableDto(v.Name, v.IsSecret ? Masked.Value : v.Value, v.IsSecret))]));
     }
 
@@ -109,7 +112,7 @@ internal static class RevisionsApi
         {
             return errors.ToProblem();
         }
-        if (await store.Deployments.GetAsync(id, ct) is null)
+        if (await store.Deployments.GetAsync(id, ct) is not { } deployment)
         {
             return Problems.NotFound("Deployment", id);
         }
@@ -122,7 +125,8 @@ internal static class RevisionsApi
         // Clear values only to tell whether a secret changed; the comparison masks them.
         var aValues = await store.Revisions.GetVariablesWithSecretsAsync(id, a.Number, ct) ?? [];
         var bValues = await store.Revisions.GetVariablesWithSecretsAsync(id, b.Number, ct) ?? [];
-        return TypedResults.Ok(RevisionDiffResponse.Of(RevisionComparison.Compare(a, aValues, b, bValues)));
+        var secrets = await SecretSources.ForDeploymentAsync(store, deployment, ct);
+        return TypedResults.Ok(RevisionDiffResponse.Of(RevisionComparison.Compare(a, aValues, b, bValues, secrets)));
     }
 
     private static async Task<Results<Ok<Paged<DeploymentMetadataResponse>>, ValidationProblem, ProblemHttpResult>> MetadataAsync(

@@ -9,6 +9,10 @@ internal sealed record VariableValues
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Deployment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Names whose values come from a secret source (an environment's or a deployment's secret variable):
+    /// masked wherever the stack uses them, like the variables the stack itself declares secret.</summary>
+    public IReadOnlySet<string> SecretNames { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public static VariableValues FromDeployment(IReadOnlyDictionary<string, string> values) => new() { Deployment = values };
 
     /// <summary>Merges the layers over the declared defaults of <paramref name="definitions"/>.</summary>
