@@ -25,6 +25,9 @@ internal sealed class OperationJournal(
     /// <summary>Set for operations that can be cancelled by a user (deploy, redeploy, upgrade) while they prepare.</summary>
     public OperationCancellationHandle? Cancel { get; init; }
 
+    /// <summary>The operation's deployment lock; every step checks it before it acts. Null for the reconciler's own journal.</summary>
+    public OperationLease? Lease { get; init; }
+
     public string Phase { get; private set; } = "starting";
 
     public int Percent { get; private set; }
@@ -32,6 +35,7 @@ internal sealed class OperationJournal(
     public async Task<T> StepAsync<T>(string name, object? detail, Func<CancellationToken, Task<T>> action)
     {
         stopping.ThrowIfCancellationRequested();
+        ThrowIfLeaseLost($"step {name}");
         var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, Serialize(detail), CancellationToken.None));
         try
         {
@@ -82,6 +86,9 @@ internal sealed class OperationJournal(
             return true;
         });
     }
+
+    /// <summary>Stops the operation (<see cref="LeaseLostException"/>) when its deployment lock is lost; for actions that are not steps.</summary>
+    public void ThrowIfLeaseLost(string before) => Lease?.ThrowIfLost(before);
 
     public void Dispose() => _writes.Dispose();
 
