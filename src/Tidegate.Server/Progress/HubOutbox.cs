@@ -6,7 +6,11 @@ namespace Tidegate.Server.Progress;
 
 /// <summary>One message for one hub connection. <see cref="EventId"/> is the stored progress event's id (null for mode
 /// changes and observer status, which are not replayed).</summary>
-internal sealed record HubMessage(string Method, object Payload, long? EventId);
+internal sealed record HubMessage(string Method, object Payload, long? EventId)
+{
+    /// <summary>Completed by the pump when it reaches this message (sent or skipped).</summary>
+    public TaskCompletionSource? Reached { get; init; }
+}
 
 /// <summary>What reaches hub clients goes through here: one bounded queue per connection, drained by that connection's own
 /// pump. Publishing only enqueues (it never waits for a client); a connection whose queue is full, or whose client does not
@@ -71,6 +75,11 @@ internal sealed class HubOutbox(IHubContext<DeploymentHub> hub, ILogger logger)
                     through = Math.Max(through, message.EventId ?? 0);
                 }
             }
+
+            // The subscribe call returns once its replay went out (as before), waiting for its own client only.
+            var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await queue.EnqueueReplayAsync(new HubMessage(string.Empty, string.Empty, null) { Reached = sent }, ct);
+            await sent.Task.WaitAsync(ct);
         }
         finally
         {
@@ -221,8 +230,9 @@ internal sealed class HubOutbox(IHubContext<DeploymentHub> hub, ILogger logger)
             // Ends when Close completes the queue; what is left goes to a connection that is gone, which costs nothing.
             await foreach (var message in _channel.Reader.ReadAllAsync())
             {
-                if (_closed)
+                if (_closed || message.Reached is not null)
                 {
+                    message.Reached?.TrySetResult();
                     continue;
                 }
 
