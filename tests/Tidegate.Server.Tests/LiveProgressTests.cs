@@ -11,7 +11,6 @@ namespace Tidegate.Server.Tests;
 
 public sealed class LiveProgressTests : IAsyncLifetime
 {
-    private const char RecordSeparator = '\u001e';
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private RealServer _server = null!;
     private Seed _seed = null!;
@@ -179,57 +178,60 @@ public sealed class LiveProgressTests : IAsyncLifetime
             }
         }
     }
+}
 
-    private sealed class HubReader(ClientWebSocket socket)
+/// <summary>A SignalR JSON-protocol client over a raw WebSocket: sends records, reads them one by one.</summary>
+internal sealed class HubReader(WebSocket socket)
+{
+    private const char RecordSeparator = '\u001e';
+
+    private readonly Queue<string> _messages = new();
+    private readonly StringBuilder _buffer = new();
+
+    public Task SendAsync(string json, CancellationToken ct)
+        => socket.SendAsync(Encoding.UTF8.GetBytes(json + RecordSeparator), WebSocketMessageType.Text, true, ct);
+
+    public async Task<string> NextAsync(CancellationToken ct)
     {
-        private readonly Queue<string> _messages = new();
-        private readonly StringBuilder _buffer = new();
-
-        public Task SendAsync(string json, CancellationToken ct)
-            => socket.SendAsync(Encoding.UTF8.GetBytes(json + RecordSeparator), WebSocketMessageType.Text, true, ct);
-
-        public async Task<string> NextAsync(CancellationToken ct)
+        var chunk = new byte[8192];
+        while (_messages.Count == 0)
         {
-            var chunk = new byte[8192];
-            while (_messages.Count == 0)
+            var result = await socket.ReceiveAsync(chunk, ct);
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                var result = await socket.ReceiveAsync(chunk, ct);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw new InvalidOperationException("The hub closed the connection.");
-                }
-                _buffer.Append(Encoding.UTF8.GetString(chunk, 0, result.Count));
-                var text = _buffer.ToString();
-                var last = text.LastIndexOf(RecordSeparator);
-                if (last < 0)
-                {
-                    continue;
-                }
-                foreach (var message in text[..last].Split(RecordSeparator))
-                {
-                    _messages.Enqueue(message);
-                }
-                _buffer.Clear().Append(text[(last + 1)..]);
+                throw new InvalidOperationException("The hub closed the connection.");
             }
-            return _messages.Dequeue();
-        }
-
-        public Task<JsonElement> NextInvocationAsync(CancellationToken ct) => NextOfTypeAsync(1, ct);
-
-        public async Task<JsonElement> NextOfTypeAsync(int type, CancellationToken ct)
-        {
-            while (true)
+            _buffer.Append(Encoding.UTF8.GetString(chunk, 0, result.Count));
+            var text = _buffer.ToString();
+            var last = text.LastIndexOf(RecordSeparator);
+            if (last < 0)
             {
-                var message = JsonDocument.Parse(await NextAsync(ct)).RootElement;
-                var actual = message.GetProperty("type").GetInt32();
-                if (actual == type)
-                {
-                    return message;
-                }
-                if (actual != 6)
-                {
-                    throw new InvalidOperationException($"Expected a message of type {type}, got {message}");
-                }
+                continue;
+            }
+            foreach (var message in text[..last].Split(RecordSeparator))
+            {
+                _messages.Enqueue(message);
+            }
+            _buffer.Clear().Append(text[(last + 1)..]);
+        }
+        return _messages.Dequeue();
+    }
+
+    public Task<JsonElement> NextInvocationAsync(CancellationToken ct) => NextOfTypeAsync(1, ct);
+
+    public async Task<JsonElement> NextOfTypeAsync(int type, CancellationToken ct)
+    {
+        while (true)
+        {
+            var message = JsonDocument.Parse(await NextAsync(ct)).RootElement;
+            var actual = message.GetProperty("type").GetInt32();
+            if (actual == type)
+            {
+                return message;
+            }
+            if (actual != 6)
+            {
+                throw new InvalidOperationException($"Expected a message of type {type}, got {message}");
             }
         }
     }

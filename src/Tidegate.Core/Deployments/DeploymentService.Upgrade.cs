@@ -76,8 +76,9 @@ internal sealed partial class DeploymentService
             errors[name] = [$"{name} is not a variable of version {request.Version}."];
         }
 
-        // Existing values are kept when the new version still knows them; removed ones stay only in the snapshot and revisions.
-        var merged = (await store.Deployments.GetVariablesWithSecretsAsync(deployment.Id, ct))
+        // The values that ran (the running revision's) are kept when the new version still knows them; removed ones stay only
+        // in the snapshot and revisions. Values of an attempt that never committed are not among them.
+        var merged = (await store.Revisions.GetVariablesWithSecretsAsync(deployment.Id, number, ct) ?? [])
             .Where(v => known.ContainsKey(v.Name)).ToDictionary(v => v.Name, StringComparer.Ordinal);
         foreach (var (name, value) in request.Variables.Where(v => known.ContainsKey(v.Key)))
         {
@@ -281,7 +282,9 @@ internal sealed partial class DeploymentService
             if (switchBackTo is { } target && _strategies?.Rollouts.Parked(deployment.Id)?.Revision == target
                 && await _strategies.SwitchBackAsync(j, store, docker, deployment))
             {
-                // A rollback inside a blue-green keep window: the old color still runs, so it is a traffic switch.
+                // A rollback inside a blue-green keep window: the old color still runs, so it is a traffic switch; the
+                // deployment takes that revision's values back with it.
+                await DeployExecutor.RecordAsync(store, deployment.Id, target);
                 (status, error) = (OperationStatus.Succeeded, null);
             }
             else
@@ -297,7 +300,7 @@ internal sealed partial class DeploymentService
             await ChangeModeAsync(deployment.Id, OperationMode.Normal, $"{work.Reason} cancelled before any change", work.RequestedBy);
             throw;
         }
-        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        catch (Exception ex) when (ex is not LeaseLostException && !_stopping.IsCancellationRequested)
         {
             await ChangeModeAsync(deployment.Id, OperationMode.Failed,
                 $"{work.Reason} failed and the automatic rollback did not complete: {ex.Message}", "tidegate");
@@ -307,7 +310,6 @@ internal sealed partial class DeploymentService
         switch (status)
         {
             case OperationStatus.Succeeded:
-                await store.Deployments.SetVariablesAsync(deployment.Id, work.Variables, CancellationToken.None);
                 await ChangeModeAsync(deployment.Id, OperationMode.Normal, $"{work.Reason}: committed", work.RequestedBy);
                 return (status, error);
             case OperationStatus.Failed when !executor.TouchedRunningVersion:

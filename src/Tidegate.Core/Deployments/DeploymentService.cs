@@ -50,8 +50,9 @@ internal sealed partial class DeploymentService(
         var deployment = await store.Deployments.GetByNameAsync(environment.Id, request.DeploymentName, ct);
         if (deployment is null)
         {
+            // No values yet: a deployment keeps the values of the revision it runs, stored when a revision commits.
             var created = await store.Deployments.CreateAsync(
-                new NewDeployment(environment.Id, request.DeploymentName, request.StackId, request.ProductId, request.Version), variables, ct);
+                new NewDeployment(environment.Id, request.DeploymentName, request.StackId, request.ProductId, request.Version), [], ct);
             if (created is not SaveResult<DeploymentRecord>.Saved saved)
             {
                 return new OperationStartResult.Rejected("duplicate deployment", [$"a deployment named {request.DeploymentName} already exists"]);
@@ -62,12 +63,11 @@ internal sealed partial class DeploymentService(
 
         var definition = OperationJournal.Serialize(StoredDefinition.Of(request.Source, stack!))!;
         var opRequest = new OperationRequest(request.RequestedBy, request.Reason, request.SessionId);
-        return await StartAsync(deployment, OperationKind.Deploy, opRequest, async (j, docker) =>
+        return await StartAsync(deployment, OperationKind.Deploy, opRequest, (j, docker) =>
         {
-            await store.Deployments.SetVariablesAsync(deployment.Id, variables, CancellationToken.None);
             var work = new DeployWork(deployment, stack!, request.StackId, request.Version, definition, variables, request.RequestedBy,
                 request.Reason ?? (deployment.CurrentRevision is null ? "deploy" : "new revision"), ForcePull: false) { Cancel = j.Cancel };
-            return await RunDeployAsync(j, docker, work);
+            return RunDeployAsync(j, docker, work);
         }, ct, stack!.Secrets);
     }
 
@@ -268,21 +268,24 @@ internal sealed partial class DeploymentService(
             return new OperationStartResult.Refused(held.OperationId);
         }
 
+        var lockTaken = ((LockAcquireResult.Acquired)acquired).Lock;
         operation = await store.Operations.TransitionAsync(operation.Id, OperationStatus.Running, null, CancellationToken.None) ?? operation;
         _secrets[deployment.Id] = masked;
-        _running[operation.Id] = Task.Run(() => RunAsync(operation, environment, masked, body), CancellationToken.None);
+        var lease = new OperationLease(token => store.Locks.RenewAsync(deployment.Id, operation.Id, options.Holder, options.LockLease, token),
+            options.LockLease, lockTaken.AcquiredAt, time);
+        _running[operation.Id] = Task.Run(() => RunAsync(operation, environment, masked, lease, body), CancellationToken.None);
         return new OperationStartResult.Started(operation.Id, deployment.Id);
     }
 
-    private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment, SecretValues secrets,
+    private async Task<OperationRecord> RunAsync(OperationRecord operation, DeploymentEnvironment environment, SecretValues secrets, OperationLease lease,
         Func<OperationJournal, IDockerEngine, Task<(OperationStatus, string?)>> body)
     {
         using var cancel = operation.Kind is OperationKind.Deploy or OperationKind.Redeploy or OperationKind.Upgrade or OperationKind.Rollback
             ? _cancellations.Register(operation.Id, "pull", _stopping.Token)
             : null;
-        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token) { Cancel = cancel, Secrets = secrets };
+        using var journal = new OperationJournal(store, progress, operation, options, _stopping.Token) { Cancel = cancel, Secrets = secrets, Lease = lease };
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var renewing = RenewAsync(operation, renewal.Token);
+        var renewing = lease.RunAsync(renewal.Token);
         OperationStatus status;
         string? error;
         try
@@ -296,6 +299,16 @@ internal sealed partial class DeploymentService(
             await renewal.CancelAsync();
             await renewing;
             return await store.Operations.GetAsync(operation.Id, CancellationToken.None) ?? operation;
+        }
+        catch (LeaseLostException ex)
+        {
+            // Someone else may act on the deployment now: nothing more is done here and the lock (no longer ours) is not
+            // released. Interrupted, as after a crash: the reconciler settles it once it can take the lock.
+            await renewal.CancelAsync();
+            await renewing;
+            var interrupted = await store.Operations.TransitionAsync(operation.Id, OperationStatus.Interrupted, ex.Message, CancellationToken.None) ?? operation;
+            await journal.ProgressAsync("lease-lost", ex.Message, journal.Percent, status: OperationStatus.Interrupted);
+            return interrupted;
         }
         catch (Exception ex) when (cancel?.IsCancellationRequested == true && ex is OperationCanceledException or DeploymentFailedException)
         {
@@ -321,18 +334,4 @@ internal sealed partial class DeploymentService(
         return await store.Operations.GetAsync(operation.Id, CancellationToken.None) ?? final;
     }
 
-    private async Task RenewAsync(OperationRecord operation, CancellationToken ct)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(options.LockLease / 3, time, ct);
-                await store.Locks.RenewAsync(operation.DeploymentId!, operation.Id, options.LockLease, ct);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
 }

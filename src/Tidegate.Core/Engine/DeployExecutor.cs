@@ -55,6 +55,9 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
     public const string RevisionStep = "revision";
     public const string RetireStep = "retire";
     public const string VerifyStep = "verify";
+    public const string CommitStep = "commit";
+    public const string RemoveRetiredStep = "remove-retired";
+    public const string RestoreStep = "restore";
 
     private readonly ProjectContainers _containers = new(docker);
     private readonly ContainerWaits _waits = new(docker, options, time);
@@ -88,6 +91,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         }
 
         // The point of no return: from here on the running version is changed, so a cancel request is refused (409).
+        j.ThrowIfLeaseLost("recording the revision");
         if (work.Cancel is { } cancel && !cancel.TryPassPointOfNoReturn("replacing the running containers"))
         {
             throw new OperationCanceledException(cancel.Token);
@@ -156,7 +160,7 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
                 ? async _ => await hookRunner.RunAsync(j, data.Plan, data.Hook, 91,
                     new Dictionary<string, string> { ["TIDEGATE_RESTORE_REVISION"] = data.Plan.Revision.ToString(CultureInfo.InvariantCulture) })
                 : null;
-            await j.StepAsync("restore", new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct, beforeRestart));
+            await j.StepAsync(RestoreStep, new { revision = revision.Number }, ct => RestoreAsync(project, revision.Number, retired, ct, beforeRestart));
             if (previous is null)
             {
                 // A failed first deploy leaves nothing behind but its volumes (data is never removed implicitly).
@@ -176,26 +180,25 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
         }
 
         await j.ProgressAsync("commit", "committing the revision", 96);
-        await j.StepAsync("commit", new { revision = revision.Number }, ct => CommitAsync(j, work, revision.Number, retired, digests, ct));
+        await j.StepAsync(CommitStep, new { revision = revision.Number }, ct => CommitAsync(j, work, revision.Number, retired, digests, ct));
         return (OperationStatus.Succeeded, null);
     }
 
-    /// <summary>Removes the retired containers and records the revision as what runs. Also used by the reconciler.</summary>
+    /// <summary>Records the revision as what runs (outcome, current revision and the variable values it ran with, in that
+    /// order and before anything is removed), then removes the retired containers in a step of its own. A crash between the
+    /// two leaves a recorded revision and retired containers, which the reconciler removes; it never restores once the
+    /// record exists. Runs inside the caller's <c>commit</c> step; also used by the reconciler.</summary>
     public async Task CommitAsync(OperationJournal j, DeployWork? work, int revision, IReadOnlyList<RetiredContainer> retired,
         IReadOnlyDictionary<string, string> digests, CancellationToken ct)
     {
-        foreach (var r in retired)
-        {
-            await docker.ContainerRemoveAsync(r.Id, ct);
-        }
-
         var deploymentId = j.Operation.DeploymentId!;
-        await store.Revisions.SetOutcomeAsync(deploymentId, revision, RevisionOutcome.Succeeded, CancellationToken.None);
+        await RecordAsync(store, deploymentId, revision);
+        await j.StepAsync(RemoveRetiredStep, new { containers = retired.Select(r => r.Id).ToList() }, token => RemoveRetiredAsync(retired, token));
+
         var rev = await store.Revisions.GetAsync(deploymentId, revision, CancellationToken.None);
         var deployment = await store.Deployments.GetAsync(deploymentId, CancellationToken.None);
         if (rev is not null && deployment is not null)
         {
-            await store.Deployments.SetRunningRevisionAsync(deploymentId, rev.StackId, deployment.ProductId, rev.Version, revision, true, CancellationToken.None);
             await store.Snapshots.AddMetadataAsync(new NewDeploymentMetadata(deploymentId, j.Operation.Id, revision, rev.Version,
                 rev.ImageDigests, "ok", work is null ? "finished by reconciliation" : "ok", "healthy"), CancellationToken.None);
             await store.Revisions.ApplyRetentionAsync(deploymentId, options.RevisionRetention, CancellationToken.None);
@@ -210,6 +213,34 @@ internal sealed class DeployExecutor(TidegateStore store, IDockerEngine docker, 
                 // Best effort: the revision is committed; the files go at the next commit or with the deployment.
                 await j.ProgressAsync("commit", $"old secret/config files could not be pruned ({ex.Message})", j.Percent);
             }
+        }
+    }
+
+    /// <summary>The record of a commit: the deployment points at the revision and keeps the values it ran with (one
+    /// transaction), then the revision's outcome becomes Succeeded. Repeating it is harmless (the reconciler may).</summary>
+    internal static async Task RecordAsync(TidegateStore store, string deploymentId, int revision)
+    {
+        var rev = await store.Revisions.GetAsync(deploymentId, revision, CancellationToken.None)
+                  ?? throw new InvalidOperationException($"Revision {revision} of deployment {deploymentId} does not exist.");
+        if (await store.Deployments.GetAsync(deploymentId, CancellationToken.None) is not { } deployment)
+        {
+            return;
+        }
+
+        var values = await store.Revisions.GetVariablesWithSecretsAsync(deploymentId, revision, CancellationToken.None) ?? [];
+        await store.Deployments.CommitRevisionAsync(deploymentId, rev.StackId, deployment.ProductId, rev.Version, revision, values, CancellationToken.None);
+        if (rev.Outcome == RevisionOutcome.Pending)
+        {
+            await store.Revisions.SetOutcomeAsync(deploymentId, revision, RevisionOutcome.Succeeded, CancellationToken.None);
+        }
+    }
+
+    /// <summary>A retired container that is already gone (a repeated commit) counts as removed.</summary>
+    private async Task RemoveRetiredAsync(IReadOnlyList<RetiredContainer> retired, CancellationToken ct)
+    {
+        foreach (var r in retired)
+        {
+            await docker.ContainerRemoveAsync(r.Id, ct);
         }
     }
 

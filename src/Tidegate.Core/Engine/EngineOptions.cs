@@ -3,8 +3,16 @@ namespace Tidegate.Core.Engine;
 /// <summary>Engine settings. Durations are TimeSpans; defaults suit a single host.</summary>
 internal sealed record EngineOptions
 {
-    /// <summary>Lock lease; renewed every third of it while the operation runs, so a crashed holder blocks at most this long.</summary>
+    /// <summary>Lock lease; renewed every third of it while the operation runs (a failed renewal is retried while the lease
+    /// lasts), so a crashed holder blocks at most this long. An operation whose lease is lost stops before its next step.</summary>
     public TimeSpan LockLease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First pause before the reconciler tries again to settle an interrupted operation (its environment's engine
+    /// did not answer); it doubles up to a third of <see cref="LockLease"/>.</summary>
+    public TimeSpan ReconcileRetry { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Pause between reconciliation passes when nothing is left unsettled (picks up operations that lost their lease).</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long a service may take to become healthy (on top of its start_period).</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(120);

@@ -33,6 +33,9 @@ internal sealed class OperationJournal(
     /// <summary>The operation's secret values: masked in every progress message and step error this journal writes.</summary>
     public SecretValues Secrets { get; init; } = SecretValues.None;
 
+    /// <summary>The operation's deployment lock; every step checks it before it acts. Null for the reconciler's own journal.</summary>
+    public OperationLease? Lease { get; init; }
+
     public string Phase { get; private set; } = "starting";
 
     public int Percent { get; private set; }
@@ -40,6 +43,7 @@ internal sealed class OperationJournal(
     public async Task<T> StepAsync<T>(string name, object? detail, Func<CancellationToken, Task<T>> action)
     {
         stopping.ThrowIfCancellationRequested();
+        ThrowIfLeaseLost($"step {name}");
         var step = await WriteAsync(() => store.Operations.BeginStepAsync(operation.Id, name, SerializeMasked(name, detail), CancellationToken.None));
         try
         {
@@ -90,6 +94,9 @@ internal sealed class OperationJournal(
             return true;
         });
     }
+
+    /// <summary>Stops the operation (<see cref="LeaseLostException"/>) when its deployment lock is lost; for actions that are not steps.</summary>
+    public void ThrowIfLeaseLost(string before) => Lease?.ThrowIfLost(before);
 
     public void Dispose() => _writes.Dispose();
 

@@ -20,32 +20,161 @@ internal sealed record DriftFinding(string Project, DriftKind Kind, string Detai
 /// <summary>What the reconciler did with one interrupted operation, in words an operator can act on.</summary>
 internal sealed record ReconciledOperation(string OperationId, string? Project, OperationKind Kind, string? InterruptedAt, OperationStatus Result, string What);
 
-internal sealed record ReconcileReport(IReadOnlyList<ReconciledOperation> Operations, IReadOnlyList<DriftFinding> Drift);
+/// <summary>An interrupted operation that could not be settled in this pass; the reconciler tries again later. Its
+/// deployment's lock stays with the reconciler meanwhile (unless <see cref="Why"/> names another operation holding it).</summary>
+internal sealed record UnsettledOperation(string OperationId, string? Project, string? EnvironmentId, string Why);
+
+internal sealed record ReconcileReport(IReadOnlyList<ReconciledOperation> Operations, IReadOnlyList<DriftFinding> Drift, IReadOnlyList<UnsettledOperation> Unsettled);
 
 /// <summary>Compares the journal and the store with the containers that really exist. Interrupted operations are driven
-/// to a consistent end: a deploy whose new containers all run healthy is committed, otherwise the previous revision is
-/// restored from its kept containers; start/stop/remove are completed. Drift made outside Tidegate is reported.</summary>
+/// to a consistent end, decided from the journal: a revision the commit recorded is finished (its retired containers
+/// removed), a restore that began is finished, a deploy whose new containers all run healthy is committed, otherwise the
+/// previous revision is restored from its kept containers; start/stop/remove are completed. Each environment is settled
+/// on its own: an engine that cannot be reached leaves only its own operations unsettled (their locks held), and
+/// <see cref="KeepSettlingAsync"/> tries again until every one is settled. Drift made outside Tidegate is reported.</summary>
 internal sealed class Reconciler(
     TidegateStore store, IDockerEngineFactory engines, IOperationProgressSink progress, EngineOptions options, TimeProvider time)
 {
+    /// <summary>Operations whose lock this reconciler took over and has not settled yet → the step each was interrupted at
+    /// (kept from the first pass: later passes journal steps of their own).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _claimed = new(StringComparer.Ordinal);
+
     /// <param name="atStartup">At startup no other instance can be using this store (SQLite is single-instance), so every
-    /// lock not held by this instance belongs to a dead process. On demand, only expired leases count as dead.</param>
+    /// lock not held by this instance belongs to a dead process. Otherwise, only expired leases count as dead.</param>
     /// <param name="isRunningHere">Operations this process runs right now; they are left alone.</param>
     public async Task<ReconcileReport> ReconcileAsync(bool atStartup, Func<string, bool>? isRunningHere, CancellationToken ct)
     {
+        var (operations, unsettled) = await SettleAsync(atStartup, isRunningHere, ct);
+        return new ReconcileReport(operations, await DriftAsync(ct), unsettled);
+    }
+
+    /// <summary>Passes of <see cref="ReconcileAsync"/> without drift, until <paramref name="ct"/> fires: while something is
+    /// unsettled the pause grows from <see cref="EngineOptions.ReconcileRetry"/> up to a third of the lock lease (so the
+    /// claimed locks never expire), otherwise it is <see cref="EngineOptions.ReconcileInterval"/> (operations that lost
+    /// their lease, or whose holder died elsewhere, are picked up then).</summary>
+    public async Task KeepSettlingAsync(Func<string, bool>? isRunningHere, Action<ReconcileReport> onPass, Action<Exception> onFailure, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(onPass);
+        ArgumentNullException.ThrowIfNull(onFailure);
+        var longest = options.LockLease / 3;
+        var retry = options.ReconcileRetry;
+        var pause = _claimed.IsEmpty ? options.ReconcileInterval : retry;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(pause, time, ct);
+                var unsettled = true;
+                try
+                {
+                    var (operations, left) = await SettleAsync(atStartup: false, isRunningHere, ct);
+                    onPass(new ReconcileReport(operations, [], left));
+                    unsettled = left.Count > 0 || !_claimed.IsEmpty;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    onFailure(ex);
+                }
+
+                retry = unsettled ? (retry * 2 > longest ? longest : retry * 2) : options.ReconcileRetry;
+                pause = unsettled ? retry : options.ReconcileInterval;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<(List<ReconciledOperation> Operations, List<UnsettledOperation> Unsettled)> SettleAsync(
+        bool atStartup, Func<string, bool>? isRunningHere, CancellationToken ct)
+    {
         var results = new List<ReconciledOperation>();
+        var unsettled = new List<UnsettledOperation>();
+        var byEnvironment = new Dictionary<string, List<(OperationRecord Op, DeploymentRecord Deployment)>>(StringComparer.Ordinal);
         foreach (var op in await store.Operations.ListUnfinishedAsync(ct))
         {
-            if (isRunningHere?.Invoke(op.Id) == true || !await HolderGoneAsync(op, atStartup, ct))
+            if (isRunningHere?.Invoke(op.Id) == true || (!_claimed.ContainsKey(op.Id) && !await HolderGoneAsync(op, atStartup, ct)))
             {
                 continue;
             }
 
-            results.Add(await ReconcileOperationAsync(op, ct));
+            var deployment = op.DeploymentId is null ? null : await store.Deployments.GetAsync(op.DeploymentId, ct);
+            if (deployment is null)
+            {
+                var interruptedAt = await InterruptedAtAsync(op, ct);
+                var gone = op.Kind == OperationKind.Remove ? OperationStatus.Succeeded : OperationStatus.Failed;
+                results.Add(await FinishAsync(await InterruptAsync(op, ct), null, interruptedAt, gone, "the deployment no longer exists", ct));
+                continue;
+            }
+
+            // Taken over (or kept) at once: no new operation starts on the deployment while this one is unsettled.
+            if (await store.Locks.AcquireAsync(deployment.Id, op.Id, options.Holder, options.LockLease, ct) is LockAcquireResult.Held held)
+            {
+                unsettled.Add(new UnsettledOperation(op.Id, op.DeploymentName, deployment.EnvironmentId,
+                    $"operation {held.OperationId} holds the deployment's lock"));
+                continue;
+            }
+
+            if (!_claimed.ContainsKey(op.Id))
+            {
+                _claimed[op.Id] = await InterruptedAtAsync(op, ct);
+            }
+
+            var interrupted = await InterruptAsync(op, ct);
+            if (!byEnvironment.TryGetValue(deployment.EnvironmentId, out var list))
+            {
+                byEnvironment[deployment.EnvironmentId] = list = [];
+            }
+            list.Add((interrupted, deployment));
         }
 
-        return new ReconcileReport(results, await DriftAsync(ct));
+        // Environments in parallel: an engine that takes long to refuse a connection delays only its own operations.
+        var passes = await Task.WhenAll(byEnvironment.Select(e => SettleEnvironmentAsync(e.Key, e.Value, ct)));
+        foreach (var (done, left) in passes)
+        {
+            results.AddRange(done);
+            unsettled.AddRange(left);
+        }
+
+        return (results, unsettled);
     }
+
+    private async Task<(List<ReconciledOperation> Done, List<UnsettledOperation> Left)> SettleEnvironmentAsync(
+        string environmentId, List<(OperationRecord Op, DeploymentRecord Deployment)> operations, CancellationToken ct)
+    {
+        var done = new List<ReconciledOperation>();
+        var left = new List<UnsettledOperation>();
+        string? unreachable = null;
+        foreach (var (op, deployment) in operations)
+        {
+            if (unreachable is not null)
+            {
+                left.Add(new UnsettledOperation(op.Id, op.DeploymentName, environmentId, unreachable));
+                continue;
+            }
+
+            try
+            {
+                done.Add(await ReconcileOperationAsync(op, deployment, _claimed.GetValueOrDefault(op.Id), ct));
+                _claimed.TryRemove(op.Id, out _);
+            }
+            catch (Exception ex) when (IsUnreachable(ex) && !ct.IsCancellationRequested)
+            {
+                unreachable = $"the Docker engine of environment {environmentId} cannot be reached ({ex.GetType().Name}); settled once it answers";
+                left.Add(new UnsettledOperation(op.Id, op.DeploymentName, environmentId, unreachable));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                left.Add(new UnsettledOperation(op.Id, op.DeploymentName, environmentId, $"reconciling failed ({ex.GetType().Name}: {ex.Message}); tried again"));
+            }
+        }
+
+        return (done, left);
+    }
+
+    private static bool IsUnreachable(Exception ex) =>
+        ex is Docker.DockerUnreachableException or Docker.DockerConnectionLostException or HttpRequestException or IOException
+            or System.Net.Sockets.SocketException or TimeoutException;
 
     private async Task<bool> HolderGoneAsync(OperationRecord op, bool atStartup, CancellationToken ct)
     {
@@ -57,23 +186,26 @@ internal sealed class Reconciler(
         return held.ExpiresAt <= time.GetUtcNow() || (atStartup && held.Holder != options.Holder);
     }
 
-    private async Task<ReconciledOperation> ReconcileOperationAsync(OperationRecord op, CancellationToken ct)
+    private async Task<string?> InterruptedAtAsync(OperationRecord op, CancellationToken ct)
     {
         var steps = await store.Operations.ListStepsAsync(op.Id, ct);
-        var interruptedAt = steps.LastOrDefault(s => s.FinishedAt is null)?.Name ?? (steps.Count > 0 ? steps[^1].Name : null);
-        if (op.Status != OperationStatus.Interrupted)
+        return steps.LastOrDefault(s => s.FinishedAt is null)?.Name ?? (steps.Count > 0 ? steps[^1].Name : null);
+    }
+
+    private async Task<OperationRecord> InterruptAsync(OperationRecord op, CancellationToken ct) =>
+        op.Status == OperationStatus.Interrupted ? op : await store.Operations.TransitionAsync(op.Id, OperationStatus.Interrupted, null, ct) ?? op;
+
+    private async Task<ReconciledOperation> ReconcileOperationAsync(OperationRecord op, DeploymentRecord deployment, string? interruptedAt, CancellationToken ct)
+    {
+        var steps = await store.Operations.ListStepsAsync(op.Id, ct);
+        if (await LaterOperationAsync(op, ct) is { } later)
         {
-            op = await store.Operations.TransitionAsync(op.Id, OperationStatus.Interrupted, null, ct) ?? op;
+            // Its lease was lost and another operation ran since: that one defines the state now, so nothing is redone.
+            await FailPendingRevisionsAsync(deployment, ct);
+            return await FinishAsync(op, deployment.Id, interruptedAt, OperationStatus.Failed,
+                $"superseded by operation {later.Id} ({later.Kind}, {later.Status}); nothing was redone", ct);
         }
 
-        var deployment = op.DeploymentId is null ? null : await store.Deployments.GetAsync(op.DeploymentId, ct);
-        if (deployment is null)
-        {
-            var gone = op.Kind == OperationKind.Remove ? OperationStatus.Succeeded : OperationStatus.Failed;
-            return await FinishAsync(op, null, interruptedAt, gone, "the deployment no longer exists", ct);
-        }
-
-        await store.Locks.AcquireAsync(deployment.Id, op.Id, options.Holder, options.LockLease, ct);
         var environment = (await store.Environments.GetAsync(deployment.EnvironmentId, ct))!;
         using var docker = engines.Open(environment);
         using var journal = new OperationJournal(store, progress, op, options, ct) { Secrets = await SecretSources.ForDeploymentAsync(store, deployment, ct) };
@@ -101,6 +233,14 @@ internal sealed class Reconciler(
         return await FinishAsync(op, deployment.Id, interruptedAt, status, what, ct);
     }
 
+    /// <summary>An operation of the same deployment created after this one that really ran (not refused).</summary>
+    private async Task<OperationRecord?> LaterOperationAsync(OperationRecord op, CancellationToken ct)
+    {
+        var recent = (await store.Operations.ListAsync(op.DeploymentId, null, Page.First(Page.MaxLimit), ct)).Items;
+        return recent.FirstOrDefault(o => o.Id != op.Id && o.CreatedAt > op.CreatedAt
+            && o.Status is OperationStatus.Running or OperationStatus.Succeeded or OperationStatus.Failed or OperationStatus.RolledBack or OperationStatus.Interrupted);
+    }
+
     private async Task<(OperationStatus, string)> ReconcileDeployAsync(
         OperationJournal journal, IDockerEngine docker, DeploymentRecord deployment, IReadOnlyList<OperationStep> steps, CancellationToken ct)
     {
@@ -117,10 +257,30 @@ internal sealed class Reconciler(
             .Select(d => new RetiredContainer(d.Id, ProjectContainers.OriginalName(d.Name), d.Service, d.State is "running" or "restarting"))
             .ToList();
         var revision = await store.Revisions.GetAsync(deployment.Id, marker.Revision, ct);
-        if (revision is not null && await NewRevisionHealthyAsync(docker, deployment, revision, ct))
+        if (deployment.CurrentRevision > marker.Revision)
+        {
+            await FailPendingRevisionsAsync(deployment, ct);
+            return (OperationStatus.Failed, $"revision {deployment.CurrentRevision} was deployed after revision {marker.Revision}: nothing was redone");
+        }
+
+        // The journal decides first. Once the commit recorded the revision, it is what runs: the retired containers may
+        // already be gone, so restoring them is never an option (whatever the new containers' health says now).
+        if (revision is not null && deployment.CurrentRevision == marker.Revision)
         {
             await executor.CommitAsync(journal, null, marker.Revision, retired, revision.ImageDigests, ct);
-            return (OperationStatus.Succeeded, $"revision {marker.Revision} was running healthy: committed");
+            return (OperationStatus.Succeeded, $"revision {marker.Revision} was recorded by its commit: the retired containers were removed");
+        }
+
+        // A restore that began is finished: the operation had decided to roll back.
+        var restoring = steps.Any(s => s.Name == DeployExecutor.RestoreStep);
+        // The commit step is reached only after verify and the post hooks passed; its record had not been written yet.
+        var committing = steps.Any(s => s.Name == DeployExecutor.CommitStep);
+        if (revision is not null && !restoring && (committing || await NewRevisionHealthyAsync(docker, deployment, revision, ct)))
+        {
+            await executor.CommitAsync(journal, null, marker.Revision, retired, revision.ImageDigests, ct);
+            return (OperationStatus.Succeeded, committing
+                ? $"revision {marker.Revision} had passed verification and was committing: committed"
+                : $"revision {marker.Revision} was running healthy: committed");
         }
 
         await executor.RestoreAsync(deployment.Name, marker.Revision, retired, ct);

@@ -14,6 +14,18 @@ internal abstract record LockAcquireResult
     internal sealed record Held(string OperationId, string Holder, DateTimeOffset ExpiresAt) : LockAcquireResult;
 }
 
+/// <summary>What a lease renewal found.</summary>
+internal enum LeaseRenewal
+{
+    Renewed,
+
+    /// <summary>The lease ran out before it was renewed (nobody took it yet, but anyone may have).</summary>
+    Expired,
+
+    /// <summary>Another operation or holder has the lock, or it was released.</summary>
+    Lost,
+}
+
 /// <summary>One operation per deployment, enforced by a lock row with a lease: a crashed holder
 /// stops renewing and the next acquirer takes the lock once the lease has expired.</summary>
 internal sealed class DeploymentLockRepository(StoreDatabase db, TimeProvider time)
@@ -53,13 +65,24 @@ internal sealed class DeploymentLockRepository(StoreDatabase db, TimeProvider ti
         }
     }
 
-    /// <summary>Extends the lease of a lock this operation holds. False when the lock was lost (taken over or released).</summary>
-    public async Task<bool> RenewAsync(string deploymentId, string operationId, TimeSpan lease, CancellationToken ct)
+    /// <summary>Extends the lease of a lock this operation and holder hold, if the lease has not expired yet. An expired
+    /// lease is never extended, even when nobody took it: from its expiry on, another instance may have started to act
+    /// on the deployment, so the holder must treat it as lost.</summary>
+    public async Task<LeaseRenewal> RenewAsync(string deploymentId, string operationId, string holder, TimeSpan lease, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         await using var uow = await db.OpenAsync(ct);
-        return await uow.ExecuteAsync(
-            "UPDATE deployment_locks SET expires_at = @expires WHERE deployment_id = @d AND operation_id = @op",
-            ct, ("@d", deploymentId), ("@op", operationId), ("@expires", time.GetUtcNow() + lease)) == 1;
+        var now = time.GetUtcNow();
+        var renewed = await uow.ExecuteAsync(
+            "UPDATE deployment_locks SET expires_at = @expires WHERE deployment_id = @d AND operation_id = @op AND holder = @holder AND expires_at > @now",
+            ct, ("@d", deploymentId), ("@op", operationId), ("@holder", holder), ("@now", now), ("@expires", now + lease)) == 1;
+        if (renewed)
+        {
+            return LeaseRenewal.Renewed;
+        }
+
+        var current = await ReadAsync(uow, deploymentId, ct);
+        return current is not null && current.OperationId == operationId && current.Holder == holder ? LeaseRenewal.Expired : LeaseRenewal.Lost;
     }
 
     /// <summary>Releases the lock if this operation holds it. False when it did not.</summary>

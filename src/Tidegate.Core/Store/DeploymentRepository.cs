@@ -84,17 +84,31 @@ internal sealed class DeploymentRepository(StoreDatabase db, SecretProtector pro
             ("@ok", succeeded), ("@at", time.GetUtcNow())) == 1;
     }
 
+    /// <summary>The record of a commit, in one transaction: what runs (stack, version, current and last successful revision)
+    /// and the variable values it runs with. Values are stored only here, so a deploy that never committed leaves the values
+    /// that ran before, and a later upgrade merges from those.</summary>
+    public async Task<bool> CommitRevisionAsync(
+        string id, string stackId, string productId, string version, int revision, IReadOnlyCollection<VariableValue> values, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var uow = await db.BeginAsync(ct);
+        var updated = await uow.ExecuteAsync("""
+            UPDATE deployments
+            SET stack_id = @stack, product_id = @product, version = @version, current_revision = @rev, last_successful_revision = @rev, updated_at = @at
+            WHERE id = @id
+            """, ct, ("@id", id), ("@stack", stackId), ("@product", productId), ("@version", version), ("@rev", revision), ("@at", now)) == 1;
+        if (updated)
+        {
+            await _variables.ReplaceAsync(uow, id, values, now, ct);
+        }
+        await uow.CommitAsync(ct);
+        return updated;
+    }
+
     public async Task<bool> DeleteAsync(string id, CancellationToken ct)
     {
         await using var uow = await db.OpenAsync(ct);
         return await uow.ExecuteAsync("DELETE FROM deployments WHERE id = @id", ct, ("@id", id)) == 1;
-    }
-
-    public async Task SetVariablesAsync(string deploymentId, IReadOnlyCollection<VariableValue> values, CancellationToken ct)
-    {
-        await using var uow = await db.BeginAsync(ct);
-        await _variables.ReplaceAsync(uow, deploymentId, values, time.GetUtcNow(), ct);
-        await uow.CommitAsync(ct);
     }
 
     /// <summary>Values with secrets masked, for display.</summary>

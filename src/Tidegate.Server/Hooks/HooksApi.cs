@@ -87,7 +87,8 @@ internal sealed class DeployHookIdempotency(TimeProvider time, Hosting.StoreHold
 internal sealed record HookStart(string? OperationId, string? DeploymentId, string? Version, IResult? Problem);
 
 /// <summary>The CI webhook: deploy a catalog version (default: latest stable) into a named deployment, creating it when new.
-/// Meant for an API token scoped to the deployment (or its environment): such a token reaches nothing else. Existing variable
+/// Meant for an API token scoped to the deployment (or its environment): such a token reaches nothing else, and an existing
+/// deployment keeps its stack (and so its product): another stackId is refused (403 stack-change-refused). Existing variable
 /// values (secrets included) are kept and the body's values override them.</summary>
 internal static class HooksApi
 {
@@ -167,6 +168,12 @@ internal static class HooksApi
         if (OutOfScope(user, environment.Id, existing) is { } refusal)
         {
             return Refuse(Problems.Forbidden(refusal));
+        }
+        if (existing is not null && body.StackId is { Length: > 0 } named && named != existing.StackId)
+        {
+            // A token scoped to the deployment must not turn it into another product's (or stack's) deployment.
+            return Refuse(Problems.Of(ProblemTypes.StackChangeRefused,
+                $"Deployment '{name}' runs stack {existing.StackId}; the webhook deploys only that stack. Another stack needs the deployments API."));
         }
         var stackId = body.StackId is { Length: > 0 } given ? given : existing?.StackId;
         if (stackId is null)

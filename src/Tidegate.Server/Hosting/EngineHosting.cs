@@ -35,7 +35,7 @@ internal static class EngineHosting
         => configuration["DockerEndpoint"] is { Length: > 0 } configured ? configured
             : Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : null;
 
-    /// <summary>The <c>Engine</c> section: <c>HealthTimeout</c>, <c>LockLease</c> (TimeSpans) and <c>Labels</c> (added to
+    /// <summary>The <c>Engine</c> section: <c>HealthTimeout</c>, <c>LockLease</c>, <c>ReconcileRetry</c>, <c>ReconcileInterval</c> (TimeSpans) and <c>Labels</c> (added to
     /// every resource the engine creates; tests use it to own what they deploy). Written secrets and configs go to {DataDirectory}/files.</summary>
     private static EngineOptions ReadOptions(IConfiguration configuration, ServerOptions server)
     {
@@ -45,6 +45,8 @@ internal static class EngineHosting
         {
             HealthTimeout = TimeSpanOr(section["HealthTimeout"], defaults.HealthTimeout),
             LockLease = TimeSpanOr(section["LockLease"], defaults.LockLease),
+            ReconcileRetry = TimeSpanOr(section["ReconcileRetry"], defaults.ReconcileRetry),
+            ReconcileInterval = TimeSpanOr(section["ReconcileInterval"], defaults.ReconcileInterval),
             KillAtStep = section["KillAtStep"] is { Length: > 0 } killAt ? killAt : null,
             ExtraLabels = section.GetSection("Labels").GetChildren().Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),
             FilesDirectory = Path.Combine(Path.GetFullPath(server.DataDirectory), "files"),
@@ -144,13 +146,12 @@ internal sealed class EngineStartup(
             Log.KillAtStep(logger, killAt);
         }
 
+        // The first pass settles what it can before the server answers; an environment whose engine does not answer keeps
+        // its interrupted operations (and their locks) until the background passes settle them.
         try
         {
             var report = await reconciler.ReconcileAsync(atStartup: true, deployments.IsRunningHere, cancellationToken);
-            foreach (var op in report.Operations)
-            {
-                Log.Reconciled(logger, op.OperationId, op.Kind, op.Project, op.Result, op.What);
-            }
+            LogPass(report);
             foreach (var drift in report.Drift)
             {
                 Log.Drift(logger, drift.Project, drift.Kind, drift.Detail);
@@ -163,6 +164,8 @@ internal sealed class EngineStartup(
             Log.ReconcileFailed(logger, ex, local.DockerEndpoint);
         }
 
+        _loops.Add(Task.Run(() => reconciler.KeepSettlingAsync(deployments.IsRunningHere, LogPass,
+            ex => Log.ReconcilePassFailed(logger, ex), _stopping.Token), CancellationToken.None));
         foreach (var environment in (await holder.Store.Environments.ListAsync(new Page(1000, 0), cancellationToken)).Items)
         {
             _loops.Add(MonitorAsync(environment, _stopping.Token));
@@ -192,6 +195,18 @@ internal sealed class EngineStartup(
     }
 
     public void Dispose() => _stopping.Dispose();
+
+    private void LogPass(ReconcileReport report)
+    {
+        foreach (var op in report.Operations)
+        {
+            Log.Reconciled(logger, op.OperationId, op.Kind, op.Project, op.Result, op.What);
+        }
+        foreach (var left in report.Unsettled)
+        {
+            Log.ReconcileUnsettled(logger, left.OperationId, left.Project, left.Why);
+        }
+    }
 
     private async Task MonitorAsync(DeploymentEnvironment environment, CancellationToken ct)
     {

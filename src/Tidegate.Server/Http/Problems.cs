@@ -15,6 +15,7 @@ internal static class ProblemTypes
     public static readonly ProblemType Unauthenticated = new(Base + "unauthenticated", "Authentication is required.", 401);
     public static readonly ProblemType LoginFailed = new(Base + "login-failed", "The username or password is wrong.", 401);
     public static readonly ProblemType Forbidden = new(Base + "forbidden", "You are not allowed to do this.", 403);
+    public static readonly ProblemType StackChangeRefused = new(Base + "stack-change-refused", "The webhook keeps the deployment's stack.", 403);
     public static readonly ProblemType NotFound = new(Base + "not-found", "The resource does not exist.", 404);
     public static readonly ProblemType Conflict = new(Base + "conflict", "The request conflicts with the current state.", 409);
     public static readonly ProblemType IllegalModeTransition = new(Base + "illegal-mode-transition", "The operation mode cannot change this way.", 409);

@@ -16,6 +16,18 @@ internal sealed class DeploymentHub(TidegateStore store, ProgressPublisher publi
 
     public static string DeploymentGroup(string deploymentId) => "deployment:" + deploymentId;
 
+    public override Task OnConnectedAsync()
+    {
+        publisher.Hub.Connect(Context);
+        return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        publisher.Hub.Disconnect(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
     /// <summary>The seeds' subscription: events of operations started with this sessionId.</summary>
     public Task SubscribeToDeployment(string sessionId) => SubscribeAsync(SessionGroup(Require(sessionId, nameof(sessionId))), null, sessionId);
 
@@ -23,41 +35,50 @@ internal sealed class DeploymentHub(TidegateStore store, ProgressPublisher publi
 
     /// <summary>Live events of every operation of a deployment and its mode changes (no replay).</summary>
     public Task SubscribeToDeploymentId(string deploymentId)
-        => Groups.AddToGroupAsync(Context.ConnectionId, DeploymentGroup(Require(deploymentId, nameof(deploymentId))), Context.ConnectionAborted);
+        => publisher.Hub.SubscribeAsync(Context.ConnectionId, DeploymentGroup(Require(deploymentId, nameof(deploymentId))), null, Context.ConnectionAborted);
 
-    public Task UnsubscribeFromDeployment(string sessionId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, SessionGroup(sessionId));
+    public Task UnsubscribeFromDeployment(string sessionId)
+    {
+        publisher.Hub.Unsubscribe(Context.ConnectionId, SessionGroup(sessionId));
+        return Task.CompletedTask;
+    }
 
-    public Task UnsubscribeFromOperation(string operationId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, OperationGroup(operationId));
+    public Task UnsubscribeFromOperation(string operationId)
+    {
+        publisher.Hub.Unsubscribe(Context.ConnectionId, OperationGroup(operationId));
+        return Task.CompletedTask;
+    }
 
     private async Task SubscribeAsync(string group, string? operationId, string? sessionId)
     {
-        // The replay runs under the publisher's gate; a client too slow to take it is dropped rather than
-        // allowed to hold up every publisher.
+        // The replay fills this connection's own queue only; a client too slow to take it within the timeout is dropped.
         using var replay = CancellationTokenSource.CreateLinkedTokenSource(Context.ConnectionAborted);
         replay.CancelAfter(ReplayTimeout);
-        var ct = replay.Token;
-        await publisher.Gate.WaitAsync(ct);
         try
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, group, ct);
-            long after = 0;
-            while (true)
-            {
-                var missed = await store.ProgressEvents.ListAfterAsync(after, operationId, sessionId, Page.MaxLimit, ct);
-                foreach (var e in missed)
-                {
-                    await Clients.Caller.SendAsync(HubMethods.For(e.Kind), ProgressEventMessage.From(e), ct);
-                    after = e.Id;
-                }
-                if (missed.Count < Page.MaxLimit)
-                {
-                    break;
-                }
-            }
+            await publisher.Hub.SubscribeAsync(Context.ConnectionId, group, ct => StoredAsync(operationId, sessionId, ct), replay.Token);
         }
-        finally
+        catch (OperationCanceledException) when (replay.IsCancellationRequested && !Context.ConnectionAborted.IsCancellationRequested)
         {
-            publisher.Gate.Release();
+            Context.Abort();
+        }
+    }
+
+    private async IAsyncEnumerable<HubMessage> StoredAsync(string? operationId, string? sessionId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        long after = 0;
+        while (true)
+        {
+            var missed = await store.ProgressEvents.ListAfterAsync(after, operationId, sessionId, Page.MaxLimit, ct);
+            foreach (var e in missed)
+            {
+                yield return new HubMessage(HubMethods.For(e.Kind), ProgressEventMessage.From(e), e.Id);
+                after = e.Id;
+            }
+            if (missed.Count < Page.MaxLimit)
+            {
+                yield break;
+            }
         }
     }
 

@@ -5,20 +5,21 @@ using Tidegate.Core.Store;
 
 namespace Tidegate.Server.Progress;
 
-/// <summary>Stores and fans out progress events. One gate orders "append + push" against a hub
-/// subscription's "join group + replay", so a subscriber sees every event exactly once and in order:
-/// an event is either stored before the replay reads (and replayed) or pushed after the client joined.</summary>
-internal sealed class ProgressPublisher(TidegateStore store, IHubContext<DeploymentHub> hub, ILogger<ProgressPublisher> logger) : IProgressPublisher
+/// <summary>Stores and fans out progress events. A short lock orders "append + enqueue", so live events leave in id order;
+/// nothing under it waits for a client: hub clients are fed through their own bounded queues (<see cref="HubOutbox"/>),
+/// which a slow client overflows and is dropped, and a subscription's replay fills only its own connection's queue.</summary>
+internal sealed class ProgressPublisher(TidegateStore store, IHubContext<DeploymentHub> hub, ILogger<ProgressPublisher> logger) : IProgressPublisher, IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Subscription> _streams = new();
+    private readonly SemaphoreSlim _order = new(1, 1);
 
-    public static readonly TimeSpan HubSendTimeout = TimeSpan.FromSeconds(5);
-
-    public SemaphoreSlim Gate { get; } = new(1, 1);
+    /// <summary>Per-connection delivery to hub clients.</summary>
+    public HubOutbox Hub { get; } = new(hub, logger);
 
     public async Task<ProgressEventMessage> PublishAsync(ProgressUpdate update, CancellationToken ct)
     {
-        await Gate.WaitAsync(ct);
+        ArgumentNullException.ThrowIfNull(update);
+        await _order.WaitAsync(ct);
         try
         {
             var stored = await store.ProgressEvents.AppendAsync(new NewProgressEvent(update.OperationId, update.DeploymentId, update.SessionId,
@@ -35,19 +36,7 @@ internal sealed class ProgressPublisher(TidegateStore store, IHubContext<Deploym
             {
                 groups.Add(DeploymentHub.DeploymentGroup(deployment));
             }
-            // A client that does not read must not stall the engine: the push gives up after a while (the
-            // event is stored, so a resubscribe replays it).
-            using (var push = new CancellationTokenSource(HubSendTimeout))
-            {
-                try
-                {
-                    await hub.Clients.Groups(groups).SendAsync(HubMethods.For(update.Kind), message, push.Token);
-                }
-                catch (OperationCanceledException) when (push.IsCancellationRequested)
-                {
-                    Hosting.Log.SlowHubClient(logger, update.OperationId);
-                }
-            }
+            Hub.Publish(groups, new HubMessage(HubMethods.For(update.Kind), message, message.Id));
             foreach (var stream in _streams.Values.Where(s => s.OperationId == update.OperationId))
             {
                 stream.Channel.Writer.TryWrite(message);
@@ -56,7 +45,7 @@ internal sealed class ProgressPublisher(TidegateStore store, IHubContext<Deploym
         }
         finally
         {
-            Gate.Release();
+            _order.Release();
         }
     }
 
@@ -65,15 +54,19 @@ internal sealed class ProgressPublisher(TidegateStore store, IHubContext<Deploym
         ArgumentNullException.ThrowIfNull(change);
         var message = new ModeChangedMessage(change.DeploymentId, change.From.ToString(), change.To.ToString(), change.Reason, change.ChangedBy, change.At);
         DeploymentEvents.Publish(change.DeploymentId, "modeChanged", message);
-        return hub.Clients.Group(DeploymentHub.DeploymentGroup(change.DeploymentId)).SendAsync(HubMethods.ModeChanged, message, CancellationToken.None);
+        Hub.Publish([DeploymentHub.DeploymentGroup(change.DeploymentId)], new HubMessage(HubMethods.ModeChanged, message, null));
+        return Task.CompletedTask;
     }
 
     public Task PublishObserverStatusAsync(ObserverStatusMessage status, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(status);
         DeploymentEvents.Publish(status.DeploymentId, "observerStatus", status);
-        return hub.Clients.Group(DeploymentHub.DeploymentGroup(status.DeploymentId)).SendAsync(HubMethods.ObserverStatus, status, CancellationToken.None);
+        Hub.Publish([DeploymentHub.DeploymentGroup(status.DeploymentId)], new HubMessage(HubMethods.ObserverStatus, status, null));
+        return Task.CompletedTask;
     }
+
+    public void Dispose() => _order.Dispose();
 
     /// <summary>Live mode changes and observer results per deployment, for GET /api/deployments/{id}/events.</summary>
     public DeploymentEventBroadcaster DeploymentEvents { get; } = new();

@@ -59,7 +59,7 @@ public sealed class DeploymentLockRepositoryTests : IAsyncLifetime
         var taken = await _f.Store.Locks.AcquireAsync(_d.Id, "op-2", "host-b", Lease, Ct);
 
         Assert.IsType<LockAcquireResult.Acquired>(taken);
-        Assert.False(await _f.Store.Locks.RenewAsync(_d.Id, "crashed-op", Lease, Ct));
+        Assert.Equal(LeaseRenewal.Lost, await _f.Store.Locks.RenewAsync(_d.Id, "crashed-op", "host-a", Lease, Ct));
         Assert.False(await _f.Store.Locks.ReleaseAsync(_d.Id, "crashed-op", Ct));
         Assert.Equal("op-2", (await _f.Store.Locks.GetAsync(_d.Id, Ct))!.OperationId);
     }
@@ -69,7 +69,7 @@ public sealed class DeploymentLockRepositoryTests : IAsyncLifetime
     {
         await _f.Store.Locks.AcquireAsync(_d.Id, "op-1", "host-a", Lease, Ct);
         _f.Time.Advance(TimeSpan.FromSeconds(20));
-        Assert.True(await _f.Store.Locks.RenewAsync(_d.Id, "op-1", Lease, Ct));
+        Assert.Equal(LeaseRenewal.Renewed, await _f.Store.Locks.RenewAsync(_d.Id, "op-1", "host-a", Lease, Ct));
         _f.Time.Advance(TimeSpan.FromSeconds(20));
 
         Assert.IsType<LockAcquireResult.Held>(await _f.Store.Locks.AcquireAsync(_d.Id, "op-2", "host-b", Lease, Ct));
