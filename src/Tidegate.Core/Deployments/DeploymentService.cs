@@ -333,5 +333,4 @@ internal sealed partial class DeploymentService(
 
         return await store.Operations.GetAsync(operation.Id, CancellationToken.None) ?? final;
     }
-
 }
