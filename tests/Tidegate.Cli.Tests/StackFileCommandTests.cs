@@ -59,6 +59,27 @@ public sealed class StackFileCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ValidateAndConfig_KeepWhatAStackNamesBelowItsDirectory_OrBelowTheGivenRoot()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "app"));
+        Directory.CreateDirectory(Path.Combine(_dir, "shared"));
+        Write("shared/db.yaml", "services:\n  db:\n    image: postgres\n");
+        var file = Write("app/compose.yaml", "include:\n  - ../shared/db.yaml\nservices:\n  web:\n    image: nginx\n");
+
+        var beside = await Tidegate("validate", file);
+        var rooted = await Tidegate("validate", file, "--root", _dir);
+        var config = await Tidegate("config", file, "--root", _dir);
+        var missingRoot = await Tidegate("validate", file, "--root", Path.Combine(_dir, "nope"));
+
+        Assert.Equal(1, beside.ExitCode);
+        Assert.Contains("include[0]: include path '../shared/db.yaml' leaves the stack's directory", beside.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, rooted.ExitCode);
+        Assert.Equal(0, config.ExitCode);
+        Assert.Contains("image: postgres", config.Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, missingRoot.ExitCode);
+    }
+
+    [Fact]
     public async Task Validate_MissingFile_IsAUsageError()
     {
         var result = await Tidegate("validate", Path.Combine(_dir, "nope.yml"));

@@ -13,7 +13,7 @@ internal sealed class StackFiles
     /// <summary>The largest file a stack may read (main file, include, extends, env_file).</summary>
     public const int MaxFileBytes = 1024 * 1024;
 
-    /// <summary>The most files one stack may read besides its main file.</summary>
+    /// <summary>The most files one stack may load through include and extends (repeats count; see ComposeFileLoader).</summary>
     public const int MaxFiles = 64;
 
     private const int MaxLinkHops = 40;
@@ -97,9 +97,6 @@ internal sealed class StackFiles
     }
 
     public bool Exists(StackPath path) => path.Inside && (_copy is null ? File.Exists(path.FullPath) : _copy.ContainsKey(path.FullPath));
-
-    /// <summary>How many files were read so far (the limit is <see cref="MaxFiles"/>).</summary>
-    public int Count => _read.Count;
 
     /// <exception cref="IOException">The file cannot be read (or is not in the copy).</exception>
     /// <exception cref="StackFileTooLargeException">The file is larger than <see cref="MaxFileBytes"/>.</exception>
