@@ -21,14 +21,14 @@ public sealed class EdgeBoundaryRolloutTests(DockerDaemonFixture fixture) : Edge
         Assert.True(first.Status == OperationStatus.Succeeded, first.Error);
         var own = FreePort.Next();
         var name = ProjectName("b");
-        var deployed = await RunAsync(engine.DeployAsync(Request(name, StackOn(own, "1.0.0")), Ct), engine);
+        var deployed = await RunAsync(engine.DeployAsync(Request(name, WebStack("recreate", Web("1.0.0"), "1.0.0", listen: own)), Ct), engine);
         Assert.True(deployed.Status == OperationStatus.Succeeded, deployed.Error);
         Assert.Equal("1.0.0", await WaitForTextAsync(own, "1.0.0"));
         var deployment = (await Store.Deployments.GetByNameAsync(Environment.Id, name, Ct))!;
 
         // The new version asks for the listen address deployment "a" holds: the edge refuses it after the new containers ran.
         var upgrade = await RunAsync(engine.UpgradeAsync(new UpgradeWorkRequest(deployment.Id, "test:web:web", "web", "1.1.0",
-            new StackSource(StackOn(Listen, "1.1.0")), new Dictionary<string, string>(), "tester"), Ct), engine);
+            new StackSource(WebStack("recreate", Web("1.1.0"), "1.1.0")), new Dictionary<string, string>(), "tester"), Ct), engine);
 
         Assert.Equal(OperationStatus.RolledBack, upgrade.Status);
         Assert.Contains("The edge could not serve revision 2", upgrade.Error, StringComparison.Ordinal);
@@ -78,22 +78,4 @@ public sealed class EdgeBoundaryRolloutTests(DockerDaemonFixture fixture) : Edge
 
     private DeploymentService Engine() =>
         new(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System, strategies: Strategies);
-
-    /// <summary>The web stack behind one recreate edge entry on <paramref name="listen"/>.</summary>
-    private static string StackOn(int listen, string version) => $$"""
-        x-tidegate:
-          edge:
-            entries:
-              - service: web
-                port: 8080
-                listen: "127.0.0.1:{{listen.ToString(CultureInfo.InvariantCulture)}}"
-                maxconn: 4
-                serverTimeout: 2s
-        services:
-          web:
-            image: {{Web(version)}}
-            environment:
-              VERSION: "{{version}}"
-            stop_grace_period: 2s
-        """;
 }
