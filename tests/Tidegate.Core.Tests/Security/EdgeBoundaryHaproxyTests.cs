@@ -46,11 +46,11 @@ public sealed class EdgeBoundaryHaproxyTests : IAsyncLifetime
     [Fact]
     public async Task ARefusedConfiguration_IsNeverSaved_TheLastGoodOneKeepsServing_AndLaterChangesGoThrough()
     {
-        using var backend = Backend.Start("alpha-ok");
+        // The maintenance page shows that alpha's frontend, as the running configuration has it, answers.
         var alpha = Entry("alpha", FreePort.Next());
         await _edge.EnsureEntriesAsync(Environment, "alpha", [alpha], Ct);
-        await _edge.AddServerAsync(alpha, "r1-1", backend.Port, 100, EdgeServerState.Ready, Ct);
-        await WaitAnswerAsync(alpha, "alpha-ok");
+        await _edge.SetMaintenanceAsync(Environment, "alpha", true, Ct);
+        await WaitServingAsync(alpha);
         var pid = (await _edge.StatusAsync(Ct)).Pid;
         var config = await File.ReadAllTextAsync(_options.ConfigPath, Ct);
         var registry = await File.ReadAllTextAsync(_options.RegistryPath, Ct);
@@ -62,6 +62,7 @@ public sealed class EdgeBoundaryHaproxyTests : IAsyncLifetime
         Assert.Contains("HAProxy refused the new edge configuration; the last good one stays in place", refused.Message, StringComparison.Ordinal);
         await AssertUnchangedAsync(config, registry, pid);
         Assert.Empty(_edge.EntriesOf(Environment, "beta"));
+        await WaitServingAsync(alpha);
         await EdgeFiles.WriteAsync(_options.MaintenancePagePath, HaproxyConfig.MaintenancePage, Ct);
 
         // The check passes but the reload cannot bind (another process holds the address): the last good files come back.
@@ -73,12 +74,13 @@ public sealed class EdgeBoundaryHaproxyTests : IAsyncLifetime
         Assert.Contains("HAProxy did not start", failed.Message, StringComparison.Ordinal);
         await AssertUnchangedAsync(config, registry, pid);
         Assert.Empty(_edge.EntriesOf(Environment, "gamma"));
+        await WaitServingAsync(alpha);
 
         // Another deployment's change is not blocked by the refused ones.
         await _edge.EnsureEntriesAsync(Environment, "beta", [beta], Ct);
         Assert.Contains("frontend " + beta.Frontend + "\n", await File.ReadAllTextAsync(_options.ConfigPath, Ct), StringComparison.Ordinal);
         Assert.DoesNotContain(gamma.Frontend, await File.ReadAllTextAsync(_options.ConfigPath, Ct), StringComparison.Ordinal);
-        await WaitAnswerAsync(alpha, "alpha-ok");
+        await WaitServingAsync(alpha);
         Assert.NotEqual(pid, (await _edge.StatusAsync(Ct)).Pid);
     }
 
@@ -147,78 +149,11 @@ public sealed class EdgeBoundaryHaproxyTests : IAsyncLifetime
         Assert.Equal(pid, (await _edge.StatusAsync(Ct)).Pid);
     }
 
-    private Task WaitAnswerAsync(EdgeEntry entry, string expected) =>
+    private Task WaitServingAsync(EdgeEntry entry) =>
         Wait.UntilAsync(async ct =>
         {
             using var response = await _http.GetAsync(new Uri($"http://{entry.Listen}/"), ct);
-            return await response.Content.ReadAsStringAsync(ct);
-        }, body => body == expected, $"{expected} through {entry.Listen}", cancellationToken: Ct);
-
-    /// <summary>A loopback HTTP server that answers every request (health checks included) with one text.</summary>
-    private sealed class Backend : IDisposable
-    {
-        private readonly HttpListener _listener;
-        private readonly Task _serving;
-
-        private Backend(HttpListener listener, int port, string text)
-        {
-            _listener = listener;
-            Port = port;
-            _serving = ServeAsync(text);
-        }
-
-        public int Port { get; }
-
-        public static Backend Start(string text)
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                var port = FreePort.Next();
-                var listener = new HttpListener();
-                listener.Prefixes.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-                try
-                {
-                    listener.Start();
-                    return new Backend(listener, port, text);
-                }
-                catch (HttpListenerException) when (attempt < 3)
-                {
-                    listener.Close();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Close();
-            try
-            {
-                _serving.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
-        }
-
-        private async Task ServeAsync(string text)
-        {
-            var body = System.Text.Encoding.UTF8.GetBytes(text);
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                context.Response.StatusCode = 200;
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
-    }
+            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+        }, body => body.StartsWith("503 ", StringComparison.Ordinal) && body.Contains("Down for maintenance", StringComparison.Ordinal),
+            $"the maintenance page through {entry.Listen}", cancellationToken: Ct);
 }

@@ -54,8 +54,9 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
         }
     }
 
-    /// <summary>The demo web stack behind one edge entry on <see cref="Listen"/>.</summary>
-    protected string WebStack(string strategy, string image, string version, string extraStrategy = "", string extraWeb = "", string extraEnv = "") => $$"""
+    /// <summary>The demo web stack behind one edge entry on <see cref="Listen"/> (or <paramref name="listen"/>).</summary>
+    protected string WebStack(string strategy, string image, string version, string extraStrategy = "", string extraWeb = "", string extraEnv = "",
+        int? listen = null) => $$"""
         x-tidegate:
           strategy:
             type: {{strategy}}{{extraStrategy}}
@@ -63,7 +64,7 @@ public abstract class EdgeTest(DockerDaemonFixture fixture) : EngineTest(fixture
             entries:
               - service: web
                 port: 8080
-                listen: "127.0.0.1:{{Listen.ToString(CultureInfo.InvariantCulture)}}"
+                listen: "127.0.0.1:{{(listen ?? Listen).ToString(CultureInfo.InvariantCulture)}}"
                 retryAfter: 17
                 # The test app (busybox nc) listens with a backlog of 1: bursts lose SYNs, which behind docker-proxy shows
                 # as an answer delayed by 1-7 s. HAProxy queues (maxconn) and retries a GET that is not answered in 2 s.

@@ -107,19 +107,21 @@ public sealed class RecreateBehindTheEdgeTests(DockerDaemonFixture fixture) : Ed
     }
 
     [Fact]
-    public async Task AnEdgeThatRefusesTheEntries_DoesNotFailTheDeploy_AndSaysSo()
+    public async Task AnEdgeThatRefusesTheEntries_FailsTheDeploy_AndTheOtherDeploymentKeepsServing()
     {
         await using var engine = new DeploymentService(Store, new DockerEngineFactory(), new StoreProgressSink(Store), Options, TimeProvider.System,
             strategies: Strategies);
         var first = await RunAsync(engine.DeployAsync(Request(ProjectName(), WebStack("recreate", Web("1.0.0"), "1.0.0")), Ct), engine);
         Assert.True(first.Status == OperationStatus.Succeeded, first.Error);
 
-        // A second deployment declaring the same listen address: the edge refuses it, the containers run anyway.
-        var second = await RunAsync(engine.DeployAsync(Request(ProjectName("other"), WebStack("recreate", Web("1.1.0"), "1.1.0")), Ct), engine);
+        // A second deployment declaring the same listen address: the edge refuses it, so the deploy fails and removes what it started.
+        var name = ProjectName("other");
+        var second = await RunAsync(engine.DeployAsync(Request(name, WebStack("recreate", Web("1.1.0"), "1.1.0")), Ct), engine);
 
-        Assert.True(second.Status == OperationStatus.Succeeded, second.Error);
-        Assert.Contains(await PhasesAsync(second), m => m.Contains("the edge could not be updated", StringComparison.Ordinal)
-                                                        && m.Contains("already used by deployment", StringComparison.Ordinal));
+        Assert.Equal(OperationStatus.Failed, second.Status);
+        Assert.Contains("already used by deployment", second.Error, StringComparison.Ordinal);
+        Assert.False(await ContainerExistsAsync($"{name}-web-1"));
+        Assert.Null((await Store.Deployments.GetByNameAsync(Environment.Id, name, Ct))?.CurrentRevision);
         Assert.Equal("1.0.0", await FirstAnswerAsync(Listen));
     }
 }
