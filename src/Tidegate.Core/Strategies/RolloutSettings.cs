@@ -401,14 +401,7 @@ internal sealed record RolloutSettings
             : (value, 1.0);
         if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) && n * unit <= MaxDuration.TotalSeconds)
         {
-            // Bounded like every duration of a stack file: TimeSpan.FromSeconds would overflow, timers reject > ~49 days.
-            if (n * unit <= Definitions.Compose.ParseContext.MaxDuration.TotalSeconds)
-            {
-                return TimeSpan.FromSeconds(n * unit);
-            }
-
-            errors.Add($"{path}: expected a duration of at most 24h, got '{value}'");
-            return null;
+            return TimeSpan.FromSeconds(n * unit);
         }
 
         ctx.Error(node, path, $"expected a duration from 0 to 7 days such as 30s, 5m or 500ms, got {Quoted(value)}");

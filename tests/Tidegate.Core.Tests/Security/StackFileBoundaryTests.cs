@@ -284,19 +284,4 @@ public sealed class StackFileBoundaryTests : IDisposable
         Assert.Contains("x-tidegate.hooks.pre.timeout", error, StringComparison.Ordinal);
         Assert.Contains("at most 24h0m0s", error, StringComparison.Ordinal);
     }
-
-    [Theory]
-    [InlineData("keepOldFor: 99999999999999999999h", "x-tidegate.strategy.keepOldFor")]
-    [InlineData("pause: 2000h", "x-tidegate.strategy.pause")]
-    [InlineData("delay: 1e300", "x-tidegate.strategy.delay")]
-    public void AStrategyDurationBeyondTheLimit_IsAnError_NotAnOverflow(string setting, string path)
-    {
-        var template = StackLoader.LoadText($"x-tidegate:\n  strategy:\n    type: blue-green\n    {setting}\nservices:\n  web:\n    image: nginx\n",
-            Path.Combine(SourceRoot, "compose.yaml"));
-
-        var (_, errors) = Tidegate.Core.Strategies.RolloutSettings.From(template.Extension);
-
-        var error = Assert.Single(errors);
-        Assert.StartsWith(path + ": expected a duration of at most 24h", error, StringComparison.Ordinal);
-    }
 }
