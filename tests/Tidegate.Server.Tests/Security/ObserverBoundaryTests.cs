@@ -339,3 +339,81 @@ internal sealed class TestEndpoint : IDisposable
         }
     }
 }
+
+/// <summary>Threat-model boundary "observers", catalog author side: a stack's x-tidegate.maintenanceObserver (written by whoever
+/// can write to the catalog source) with <c>maintenanceValue: missing</c> on a path outside the allowed roots does not start, so it
+/// cannot stop the deployment; a connection string written in the stack is not used.</summary>
+public sealed class StackObserverBoundaryTests(DockerDaemonFixture fixture) : IAsyncLifetime, IClassFixture<DockerDaemonFixture>
+{
+    private const string StackId = "demo:boundary:shop";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private readonly TestResources _resources = new("obs-boundary");
+    private readonly string _catalog = Path.Combine(Path.GetTempPath(), "tidegate-tests", "catalog-" + Guid.NewGuid().ToString("N"));
+    private readonly string _flags = Directory.CreateTempSubdirectory("tidegate-boundary-stack-flags-").FullName;
+    private RealServer _server = null!;
+    private Seed _seed = null!;
+    private HttpClient _operator = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.NotNull(fixture.Endpoint);
+        var folder = Path.Combine(_catalog, "boundary", "1.0.0");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "compose.yaml"), $$"""
+            x-tidegate:
+              product: boundary
+              stack: shop
+              version: "1.0.0"
+              maintenanceObserver:
+                type: file
+                path: /nonexistent-tidegate-boundary/maintenance.flag
+                maintenanceValue: missing
+                normalValue: exists
+                pollingInterval: 1s
+            services:
+              app:
+                image: {{Tidegate.TestKit.Images.TestImages.Web100}}
+                healthcheck:
+                  disable: true
+            """);
+        _server = await RealServer.StartAsync("--DemoCatalog", _catalog, $"--Engine:Labels:{TestResources.LabelKey}", _resources.Id,
+            "--Observers:FileRoots:0", _flags);
+        _seed = await Seed.CreateAsync(_server.Store);
+        _operator = _server.Client(_seed.OperatorToken);
+        await Wait.UntilAsync(async ct =>
+        {
+            using var response = await _operator.GetAsync($"/api/catalog/stacks/{StackId}/versions", ct);
+            return response.StatusCode;
+        }, s => s == HttpStatusCode.OK, "the test catalog synced");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _operator.Dispose();
+        await _server.DisposeAsync();
+        await _resources.DisposeAsync();
+        Directory.Delete(_catalog, recursive: true);
+        Directory.Delete(_flags, recursive: true);
+    }
+
+    [Fact]
+    public async Task MissingOnAPathOutsideTheRoots_DoesNotStopTheDeployment()
+    {
+        using var deploy = await _operator.PostAsJsonAsync(new Uri($"/api/environments/{_seed.Environment.Id}/deployments", UriKind.Relative),
+            new { name = _resources.Name("shop"), stackId = StackId });
+        Assert.Equal(HttpStatusCode.Accepted, deploy.StatusCode);
+        var id = (await deploy.JsonAsync()).GetProperty("deploymentId").GetString()!;
+
+        var observer = await Wait.UntilAsync(async ct => await _operator.GetFromJsonAsync<JsonElement>($"/api/deployments/{id}/observer", ct),
+            o => o.GetProperty("health").GetString() == "error", "the stack's observer to be refused", Timeout);
+        Assert.Equal(("stack", "invalid"), (observer.GetProperty("source").GetString(), observer.GetProperty("errorCode").GetString()));
+        Assert.Contains("path", observer.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await Wait.UntilAsync(async ct => await _server.Store.Locks.GetAsync(id, ct), l => l is null, "the deploy to finish", Timeout);
+
+        Assert.Equal(OperationMode.Normal, (await _server.Store.Deployments.GetAsync(id, default))!.Mode);
+        Assert.Empty((await _server.Store.OperationModes.HistoryAsync(id, new Page(10, 0), default)).Items);
+        using var removed = await _operator.DeleteAsync(new Uri($"/api/deployments/{id}?removeVolumes=true", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Accepted, removed.StatusCode);
+        await Wait.UntilAsync(async ct => await _server.Store.Deployments.GetAsync(id, ct), d => d is null, "the deployment removed", Timeout);
+    }
+}
