@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Text;
 using Tidegate.Core.Deployments;
 using Tidegate.Core.Store;
 using Tidegate.TestKit;
@@ -163,73 +160,17 @@ public sealed class HttpAndFileObserverTests(DockerDaemonFixture fixture) : Obse
     /// <summary>An HTTP endpoint on 127.0.0.1 whose status and body the test sets.</summary>
     private sealed class StatusEndpoint : IDisposable
     {
-        private readonly HttpListener _listener;
-        private readonly Task _serving;
+        private readonly TestEndpoint _endpoint;
         private volatile Tuple<int, string> _answer = Tuple.Create(200, "");
 
-        private StatusEndpoint(HttpListener listener, string url)
-        {
-            _listener = listener;
-            Url = url;
-            _serving = ServeAsync();
-        }
+        private StatusEndpoint() => _endpoint = TestEndpoint.Start(_ => (_answer.Item1, _answer.Item2));
 
-        public string Url { get; }
+        public string Url => _endpoint.Url;
 
-        public static StatusEndpoint Start()
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                var url = $"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}/status/";
-                var listener = new HttpListener();
-                listener.Prefixes.Add(url);
-                try
-                {
-                    listener.Start();
-                    return new StatusEndpoint(listener, url);
-                }
-                catch (HttpListenerException) when (attempt < 3)
-                {
-                    listener.Close();
-                }
-            }
-        }
+        public static StatusEndpoint Start() => new();
 
         public void Answer(int status, string body) => _answer = Tuple.Create(status, body);
 
-        public void Dispose()
-        {
-            _listener.Close();
-            try
-            {
-                _serving.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                var (status, body) = (_answer.Item1, _answer.Item2);
-                var bytes = Encoding.UTF8.GetBytes(body);
-                context.Response.StatusCode = status;
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            }
-        }
+        public void Dispose() => _endpoint.Dispose();
     }
 }

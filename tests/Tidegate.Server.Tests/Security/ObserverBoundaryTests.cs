@@ -232,110 +232,80 @@ public sealed class ObserverBoundaryTests : IAsyncLifetime
     private async Task<JsonElement> ObserverAsync(HttpClient client) => await client.GetFromJsonAsync<JsonElement>($"/api/deployments/{Id}/observer");
 }
 
-/// <summary>An HTTP endpoint on 127.0.0.1 that answers every request with what <c>answer</c> returns, counting requests and bytes.</summary>
-internal sealed class TestEndpoint : IDisposable
+/// <summary>Threat-model boundary "observers", catalog author side: a stack's x-tidegate.maintenanceObserver (written by whoever
+/// can write to the catalog source) with <c>maintenanceValue: missing</c> on a path outside the allowed roots does not start, so it
+/// cannot stop the deployment; a connection string written in the stack is not used.</summary>
+public sealed class StackObserverBoundaryTests(DockerDaemonFixture fixture) : IAsyncLifetime, IClassFixture<DockerDaemonFixture>
 {
-    private readonly HttpListener _listener;
-    private readonly Func<HttpListenerContext, (int Status, string Body)> _answer;
-    private readonly bool _chunked;
-    private readonly Task _serving;
-    private int _requests;
-    private int _completed;
-    private long _bytesSent;
+    private const string StackId = "demo:boundary:shop";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private readonly TestResources _resources = new("obs-boundary");
+    private readonly string _catalog = Path.Combine(Path.GetTempPath(), "tidegate-tests", "catalog-" + Guid.NewGuid().ToString("N"));
+    private readonly string _flags = Directory.CreateTempSubdirectory("tidegate-boundary-stack-flags-").FullName;
+    private RealServer _server = null!;
+    private Seed _seed = null!;
+    private HttpClient _operator = null!;
 
-    private TestEndpoint(HttpListener listener, int port, Func<HttpListenerContext, (int, string)> answer, bool chunked)
+    public async Task InitializeAsync()
     {
-        (_listener, Port, _answer, _chunked) = (listener, port, answer, chunked);
-        _serving = ServeAsync();
+        Assert.NotNull(fixture.Endpoint);
+        var folder = Path.Combine(_catalog, "boundary", "1.0.0");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "compose.yaml"), $$"""
+            x-tidegate:
+              product: boundary
+              stack: shop
+              version: "1.0.0"
+              maintenanceObserver:
+                type: file
+                path: /nonexistent-tidegate-boundary/maintenance.flag
+                maintenanceValue: missing
+                normalValue: exists
+                pollingInterval: 1s
+            services:
+              app:
+                image: {{Tidegate.TestKit.Images.TestImages.Web100}}
+                healthcheck:
+                  disable: true
+            """);
+        _server = await RealServer.StartAsync("--DemoCatalog", _catalog, $"--Engine:Labels:{TestResources.LabelKey}", _resources.Id,
+            "--Observers:FileRoots:0", _flags);
+        _seed = await Seed.CreateAsync(_server.Store);
+        _operator = _server.Client(_seed.OperatorToken);
+        await Wait.UntilAsync(async ct =>
+        {
+            using var response = await _operator.GetAsync($"/api/catalog/stacks/{StackId}/versions", ct);
+            return response.StatusCode;
+        }, s => s == HttpStatusCode.OK, "the test catalog synced");
     }
 
-    public int Port { get; }
-
-    public string Url => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/status/";
-
-    public int Requests => Volatile.Read(ref _requests);
-
-    /// <summary>Answers that ended (fully written or the client went away).</summary>
-    public int Completed => Volatile.Read(ref _completed);
-
-    public long BytesSent => Interlocked.Read(ref _bytesSent);
-
-    public static TestEndpoint Start(Func<HttpListenerContext, (int, string)> answer, bool chunked = false)
+    public async Task DisposeAsync()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = FreePort.Next();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-            listener.Prefixes.Add($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}/");
-            try
-            {
-                listener.Start();
-                return new TestEndpoint(listener, port, answer, chunked);
-            }
-            catch (HttpListenerException) when (attempt < 3)
-            {
-                listener.Close();
-            }
-        }
+        _operator.Dispose();
+        await _server.DisposeAsync();
+        await _resources.DisposeAsync();
+        Directory.Delete(_catalog, recursive: true);
+        Directory.Delete(_flags, recursive: true);
     }
 
-    public void Dispose()
+    [Fact]
+    public async Task MissingOnAPathOutsideTheRoots_DoesNotStopTheDeployment()
     {
-        _listener.Close();
-        try
-        {
-            _serving.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
-    }
+        using var deploy = await _operator.PostAsJsonAsync(new Uri($"/api/environments/{_seed.Environment.Id}/deployments", UriKind.Relative),
+            new { name = _resources.Name("shop"), stackId = StackId });
+        Assert.Equal(HttpStatusCode.Accepted, deploy.StatusCode);
+        var id = (await deploy.JsonAsync()).GetProperty("deploymentId").GetString()!;
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
+        var observer = await Wait.UntilAsync(async ct => await _operator.GetFromJsonAsync<JsonElement>($"/api/deployments/{id}/observer", ct),
+            o => o.GetProperty("health").GetString() == "error", "the stack's observer to be refused", Timeout);
+        Assert.Equal(("stack", "invalid"), (observer.GetProperty("source").GetString(), observer.GetProperty("errorCode").GetString()));
+        Assert.Contains("path", observer.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await Wait.UntilAsync(async ct => await _server.Store.Locks.GetAsync(id, ct), l => l is null, "the deploy to finish", Timeout);
 
-            Interlocked.Increment(ref _requests);
-            _ = AnswerAsync(context);
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
-    {
-        try
-        {
-            var (status, body) = _answer(context);
-            var bytes = Encoding.UTF8.GetBytes(body);
-            context.Response.StatusCode = status;
-            context.Response.SendChunked = _chunked;
-            for (var offset = 0; offset < bytes.Length; offset += 64 * 1024)
-            {
-                var count = Math.Min(64 * 1024, bytes.Length - offset);
-                await context.Response.OutputStream.WriteAsync(bytes.AsMemory(offset, count));
-                Interlocked.Add(ref _bytesSent, count);
-            }
-
-            context.Response.Close();
-        }
-        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-        {
-            // The client went away: what a capped reader does.
-            context.Response.Abort();
-        }
-        finally
-        {
-            Interlocked.Increment(ref _completed);
-        }
+        Assert.Equal(OperationMode.Normal, (await _server.Store.Deployments.GetAsync(id, default))!.Mode);
+        Assert.Empty((await _server.Store.OperationModes.HistoryAsync(id, new Page(10, 0), default)).Items);
+        using var removed = await _operator.DeleteAsync(new Uri($"/api/deployments/{id}?removeVolumes=true", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Accepted, removed.StatusCode);
+        await Wait.UntilAsync(async ct => await _server.Store.Deployments.GetAsync(id, ct), d => d is null, "the deployment removed", Timeout);
     }
 }
