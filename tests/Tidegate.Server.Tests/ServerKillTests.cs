@@ -35,9 +35,12 @@ public sealed class ServerKillTests(DockerDaemonFixture fixture) : IAsyncLifetim
         { "Upgrade:start", "RolledBack", "1.0.0" },
         { "Upgrade:verify", "Succeeded", "1.1.0" },
         { "Upgrade:commit", "Succeeded", "1.1.0" },
+        // Between the commit's record and the removal of the retired containers: the record decides, never a restore.
+        { "Upgrade:remove-retired", "Succeeded", "1.1.0" },
         { "Upgrade:restore", "RolledBack", "1.0.0" },
         { "Rollback:retire", "RolledBack", "1.1.0" },
         { "Rollback:commit", "Succeeded", "1.0.0" },
+        { "Rollback:remove-retired", "Succeeded", "1.0.0" },
     };
 
     public async Task InitializeAsync()

@@ -261,6 +261,8 @@ internal sealed partial class DeploymentService(
                           ?? throw new InvalidOperationException($"Deployment {deployment.Name} has no environment.");
         var masked = (await SecretSources.ForDeploymentAsync(store, deployment, ct)).With(secrets?.Values ?? []);
         var operation = await store.Operations.CreateAsync(new NewOperation(deployment.Id, deployment.Name, kind, request.RequestedBy, request.SessionId), ct);
+        // The lease is timed on this engine's clock from before the acquire: a conservative estimate of when it runs out.
+        var requestedAt = time.GetUtcNow();
         var acquired = await store.Locks.AcquireAsync(deployment.Id, operation.Id, options.Holder, options.LockLease, ct);
         if (acquired is LockAcquireResult.Held held)
         {
@@ -268,11 +270,10 @@ internal sealed partial class DeploymentService(
             return new OperationStartResult.Refused(held.OperationId);
         }
 
-        var lockTaken = ((LockAcquireResult.Acquired)acquired).Lock;
         operation = await store.Operations.TransitionAsync(operation.Id, OperationStatus.Running, null, CancellationToken.None) ?? operation;
         _secrets[deployment.Id] = masked;
         var lease = new OperationLease(token => store.Locks.RenewAsync(deployment.Id, operation.Id, options.Holder, options.LockLease, token),
-            options.LockLease, lockTaken.AcquiredAt, time);
+            options.LockLease, requestedAt, time);
         _running[operation.Id] = Task.Run(() => RunAsync(operation, environment, masked, lease, body), CancellationToken.None);
         return new OperationStartResult.Started(operation.Id, deployment.Id);
     }

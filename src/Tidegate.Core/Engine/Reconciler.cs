@@ -57,7 +57,8 @@ internal sealed class Reconciler(
         ArgumentNullException.ThrowIfNull(onPass);
         ArgumentNullException.ThrowIfNull(onFailure);
         var longest = options.LockLease / 3;
-        var retry = options.ReconcileRetry;
+        var first = options.ReconcileRetry < longest ? options.ReconcileRetry : longest;
+        var retry = first;
         var pause = _claimed.IsEmpty ? options.ReconcileInterval : retry;
         try
         {
@@ -76,7 +77,7 @@ internal sealed class Reconciler(
                     onFailure(ex);
                 }
 
-                retry = unsettled ? (retry * 2 > longest ? longest : retry * 2) : options.ReconcileRetry;
+                retry = unsettled ? (retry * 2 > longest ? longest : retry * 2) : first;
                 pause = unsettled ? retry : options.ReconcileInterval;
             }
         }

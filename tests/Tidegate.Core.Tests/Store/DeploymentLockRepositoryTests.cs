@@ -76,6 +76,17 @@ public sealed class DeploymentLockRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Renew_AfterTheLeaseExpired_IsExpired_AndByAnotherHolder_IsLost_NeitherExtendsIt()
+    {
+        await _f.Store.Locks.AcquireAsync(_d.Id, "op-1", "host-a", Lease, Ct);
+        Assert.Equal(LeaseRenewal.Lost, await _f.Store.Locks.RenewAsync(_d.Id, "op-1", "host-b", Lease, Ct));
+        _f.Time.Advance(Lease);
+
+        Assert.Equal(LeaseRenewal.Expired, await _f.Store.Locks.RenewAsync(_d.Id, "op-1", "host-a", Lease, Ct));
+        Assert.IsType<LockAcquireResult.Acquired>(await _f.Store.Locks.AcquireAsync(_d.Id, "op-2", "host-b", Lease, Ct));
+    }
+
+    [Fact]
     public async Task Release_FreesTheLock_OnlyForTheHolder()
     {
         await _f.Store.Locks.AcquireAsync(_d.Id, "op-1", "host-a", Lease, Ct);
