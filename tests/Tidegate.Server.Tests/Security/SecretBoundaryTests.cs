@@ -95,7 +95,8 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
         }
 
         // The application prints the value it was given: the hook's log (an operation step) and the container's log arrive masked.
-        Assert.Contains("hook-sees-" + Masked.Value, Unescaped(answers[4]), StringComparison.Ordinal);
+        // A step's detail is JSON inside the JSON answer: escaped twice.
+        Assert.Contains("hook-sees-" + Masked.Value, Unescaped(Unescaped(answers[4])), StringComparison.Ordinal);
         var logs = await Wait.UntilAsync(ct => ViewerGetAsync($"/api/deployments/{id}/logs?tail=50", ct),
             l => l.Contains("worker-sees-", StringComparison.Ordinal), "the worker's log line");
         answers.Add(logs);
