@@ -140,6 +140,41 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
         await AssertNotInDatabaseFileAsync();
     }
 
+    [Fact]
+    public async Task CliDeploy_TakesASecretFromStdinAndValuesFromAVarFile_AndTheEnvironmentKeepsItSecret()
+    {
+        var name = Project("cli");
+        var home = Path.Combine(_catalog, "home");
+        var values = Path.Combine(_catalog, "values.env");
+        await File.WriteAllTextAsync(values, "GREETING=hello-from-file\n");
+        var fromStdin = "stdin" + Guid.NewGuid().ToString("N");
+        async Task<(int Code, string Error)> CliAsync(string stdin, params string[] args)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var code = await Cli.CliApp.RunAsync(args, new Cli.Client.CliIO(new StringReader(stdin), output, error, n => n == "HOME" ? home : null, Interactive: false));
+            return (code, error.ToString());
+        }
+
+        Assert.Equal(0, (await CliAsync(Seed.Password + "\n", "login", "--server", _server.Address.ToString(), "--username", "operator")).Code);
+        var deploy = await CliAsync(fromStdin + "\n", "deploy", _seed.Environment.Name, "demo:secrets:worker@1.0.0", "--name", name,
+            "--var-file", values, "--var", "DB_PASSWORD=-", "--wait");
+
+        Assert.True(deploy.Code == 0, deploy.Error);
+        var deployment = (await _server.Store.Deployments.GetByNameAsync(_seed.Environment.Id, name, default))!;
+        var answer = await ViewerGetAsync($"/api/deployments/{deployment.Id}");
+        Assert.DoesNotContain(fromStdin, answer, StringComparison.Ordinal);
+        var variables = JsonDocument.Parse(answer).RootElement.GetProperty("variables").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => (v.GetProperty("value").GetString(), v.GetProperty("secret").GetBoolean()));
+        // The stack does not declare DB_PASSWORD; the environment keeps that name secret, so the deployment's value is secret too.
+        Assert.Equal((Masked.Value, true), variables["DB_PASSWORD"]);
+        Assert.Equal(("hello-from-file", false), variables["GREETING"]);
+        using var docker = _server.Services.GetRequiredService<IDockerEngineFactory>().Open(_seed.Environment);
+        var container = Assert.Single(await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, name)], default));
+        Assert.Contains("DB_PASSWORD=" + fromStdin, (await docker.ContainerInspectAsync(container.Id, default))!.Config!.Env!);
+        await AssertNotInDatabaseFileAsync(fromStdin);
+    }
+
     private async Task WriteStackAsync(string stack, string version, string image)
     {
         var folder = Path.Combine(_catalog, "secrets", stack, version);
@@ -166,15 +201,16 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
             """);
     }
 
-    private async Task AssertNotInDatabaseFileAsync()
+    private async Task AssertNotInDatabaseFileAsync(string? value = null)
     {
+        value ??= _secret;
         var path = _server.Store.Database.DatabasePath;
         foreach (var file in new[] { path, path + "-wal" }.Where(File.Exists))
         {
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var bytes = new MemoryStream();
             await stream.CopyToAsync(bytes);
-            Assert.True(bytes.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(_secret)) < 0, $"{Path.GetFileName(file)} holds the secret in clear");
+            Assert.True(bytes.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(value)) < 0, $"{Path.GetFileName(file)} holds the secret in clear");
         }
     }
 
