@@ -55,16 +55,7 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
     {
         _operator.Dispose();
         _viewer.Dispose();
-        using (var docker = _server.Services.GetRequiredService<IDockerEngineFactory>().Open(_seed.Environment))
-        {
-            foreach (var project in _projects)
-            {
-                foreach (var container in await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, project)], default))
-                {
-                    await docker.ContainerRemoveAsync(container.Id, default);
-                }
-            }
-        }
+        await ProjectCleanup.RemoveAsync(_server, _seed.Environment, _projects);
         await _server.DisposeAsync();
         await _resources.DisposeAsync();
         Directory.Delete(_catalog, recursive: true);
