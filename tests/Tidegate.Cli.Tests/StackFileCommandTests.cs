@@ -16,11 +16,47 @@ public sealed class StackFileCommandTests : IDisposable
         return path;
     }
 
-    private static async Task<ProcessResult> Tidegate(params string[] args)
+    private static Task<ProcessResult> Tidegate(params string[] args) => TidegateWithInput(null, args);
+
+    private static async Task<ProcessResult> TidegateWithInput(string? stdin, params string[] args)
     {
         // A generous bound so a hung child process fails the test instead of the run.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        return await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "tidegate.dll"), .. args], timeout.Token);
+        return await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "tidegate.dll"), .. args], timeout.Token, stdin);
+    }
+
+    [Fact]
+    public async Task Config_TakesValuesFromAVarFileAFileAndStdin_LaterSourcesWin()
+    {
+        var stack = Write("compose.yml", "services:\n  web:\n    image: x\n    environment:\n      A: ${A}\n      B: ${B}\n      C: ${C}\n      D: ${D}\n");
+        var values = Write("values.env", "# comment\nA=from-var-file\nB='overridden below'\n");
+        var secret = Write("b.txt", "b-from-file\n");
+
+        var result = await TidegateWithInput("c-from-stdin\n", "config", stack, "--var-file", values, "--var", $"B=@{secret}", "--var", "C=-", "--var", "D=@@literal");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("A: from-var-file", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("B: b-from-file\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("C: c-from-stdin\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("D: \"@literal\"", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_MalformedVarFileOrMissingValueFile_IsAUsageErrorThatShowsNoContent()
+    {
+        var stack = Write("compose.yml", "services:\n  web:\n    image: x\n");
+        var values = Write("values.env", "A=1\nthis-line-is-a-pasted-secret\nB=\"unterminated-secret\n");
+
+        var malformed = await Tidegate("config", stack, "--var-file", values);
+        var missing = await Tidegate("config", stack, "--var", "A=@" + Path.Combine(_dir, "nope.txt"));
+
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("values.env: 2 line(s) are not KEY=VALUE", malformed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("line 3", malformed.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("-secret", malformed.Stdout + malformed.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--var A=@", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no such file", missing.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,17 +25,17 @@ internal static class DeploymentCommands
         var environment = new Argument<string>("environment") { Description = "Environment name or id (e.g. local)." };
         var stack = new Argument<string>("stack-id") { Description = "source:product:stack, optionally @VERSION (default: the latest stable version)." };
         var name = new Option<string>("--name") { Description = "Deployment name (the compose project name).", Required = true };
-        var vars = new Option<string[]>("--var") { Description = "A variable as KEY=VALUE; repeat for more.", AllowMultipleArgumentsPerToken = false };
+        var variables = VariableArguments.Create("A variable as KEY=VALUE; repeat for more.");
         var wait = Wait();
-        var command = new Command("deploy", "Deploy a catalog stack into an environment.") { environment, stack, name, vars, wait };
+        var command = new Command("deploy", "Deploy a catalog stack into an environment.") { environment, stack, name, variables.Var, variables.VarFile, wait };
         command.SetAction(io, async (parse, ct) =>
         {
             var (stackId, version) = SplitVersion(parse.GetValue(stack)!);
-            var variables = UpgradeCommands.ParseVariables(parse.GetValue(vars));
+            var values = variables.Read(parse, io);
             using var api = ApiClient.ForCurrentContext(io);
             var environmentId = await ResolveEnvironmentIdAsync(api, parse.GetValue(environment)!, ct);
             var started = await api.SendAsync(HttpMethod.Post, $"api/environments/{Uri.EscapeDataString(environmentId)}/deployments",
-                new { name = parse.GetValue(name), stackId, version, variables }, ct);
+                new { name = parse.GetValue(name), stackId, version, variables = values }, ct);
             return await StartedAsync(io, parse, started, parse.GetValue(wait), ct);
         });
         return command;

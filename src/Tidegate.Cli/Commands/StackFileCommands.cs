@@ -58,22 +58,25 @@ internal static class StackFileCommands
             Description = "Stack file(s) merged in order, or one stack id source:product:stack[@version] from --catalog-dir.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var vars = new Option<string[]>("--var") { Description = "A variable value NAME=VALUE (repeatable); wins over --env-file.", AllowMultipleArgumentsPerToken = false };
+        var variables = VariableArguments.Create("A variable value NAME=VALUE (repeatable); wins over --env-file and --var-file.");
         var envFiles = new Option<string[]>("--env-file") { Description = "A .env file with values (repeatable; later files win)." };
         var catalogDir = new Option<string?>("--catalog-dir") { Description = "Local catalog directory for stack ids (default: TIDEGATE_CATALOG_DIR)." };
         var reveal = new Option<bool>("--reveal-secrets") { Description = "Print secret variable values instead of masking them." };
         var root = RootOption();
         var command = new Command("config", "Print the fully resolved stack as YAML, deterministically (like docker compose config).")
         {
-            target, vars, envFiles, catalogDir, reveal, root,
+            target, variables.Var, variables.VarFile, envFiles, catalogDir, reveal, root,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var errors = new List<string>();
-            var values = StackCommands.ParseVariableArguments(parseResult.GetValue(vars) ?? [], errors);
-            if (errors.Count > 0)
+            Dictionary<string, string> values;
+            try
             {
-                return Usage(io, string.Join(Environment.NewLine, errors));
+                values = variables.Read(parseResult, io, Core.Definitions.Interpolation.Template.IsValidName);
+            }
+            catch (CliException ex)
+            {
+                return Usage(io, string.Join(Environment.NewLine + "  ", [ex.Message, .. ex.Details]));
             }
 
             var targets = parseResult.GetValue(target)!;

@@ -19,12 +19,14 @@ internal static class UpgradeCommands
     {
         var id = new Argument<string>("deployment-id");
         var to = new Option<string>("--to") { Description = "Version to upgrade to (default: the newest in the deployment's channel)." };
-        var vars = new Option<string[]>("--var") { Description = "A new or changed variable as KEY=VALUE; repeat for more. Existing values are kept." };
+        var variables = VariableArguments.Create("A new or changed variable as KEY=VALUE; repeat for more. Existing values are kept.");
         var check = new Option<bool>("--check") { Description = "Only show whether an upgrade is available (the upgrade check)." };
         var wait = new Option<bool>("--wait") { Description = "Follow the operation until it ends; exit 1 when it fails or was rolled back." };
-        var command = new Command("upgrade", "Upgrade a deployment to a newer catalog version (automatic rollback on failure).") { id, to, vars, check, wait };
+        var command = new Command("upgrade", "Upgrade a deployment to a newer catalog version (automatic rollback on failure).") { id, to, variables.Var, variables.VarFile, check, wait };
         command.SetAction(io, async (parse, ct) =>
         {
+            // Read (and checked) before anything is asked of the server, as stdin may be read only once.
+            var values = variables.Read(parse, io);
             using var api = ApiClient.ForCurrentContext(io);
             var (baseUrl, _) = await ScopedAsync(api, parse.GetValue(id)!, ct);
             var result = await api.GetAsync(baseUrl + "/upgrade/check", ct);
@@ -44,7 +46,7 @@ internal static class UpgradeCommands
             }
             var stackId = result.GetProperty("latestStackId").GetString();
             var started = await api.SendAsync(HttpMethod.Post, baseUrl + "/upgrade",
-                new { stackId, version = parse.GetValue(to), variables = ParseVariables(parse.GetValue(vars)), sessionId = (string?)null }, ct);
+                new { stackId, version = parse.GetValue(to), variables = values, sessionId = (string?)null }, ct);
             return await StartedAsync(io, parse, started, parse.GetValue(wait), ct);
         });
         return command;
@@ -172,21 +174,6 @@ internal static class UpgradeCommands
         {
             io.Out.WriteLine($"  {v.GetProperty("version").GetString()}  {v.GetProperty("releaseNotesUrl").GetString()}");
         }
-    }
-
-    internal static Dictionary<string, string> ParseVariables(string[]? pairs)
-    {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in pairs ?? [])
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new CliException(ExitCodes.Usage, $"--var {pair}: expected KEY=VALUE.");
-            }
-            variables[pair[..eq]] = pair[(eq + 1)..];
-        }
-        return variables;
     }
 
     private static async Task<int> StartedAsync(CliIO io, ParseResult parse, JsonElement started, bool wait, CancellationToken ct)

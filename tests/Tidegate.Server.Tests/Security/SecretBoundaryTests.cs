@@ -55,16 +55,7 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
     {
         _operator.Dispose();
         _viewer.Dispose();
-        using (var docker = _server.Services.GetRequiredService<IDockerEngineFactory>().Open(_seed.Environment))
-        {
-            foreach (var project in _projects)
-            {
-                foreach (var container in await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, project)], default))
-                {
-                    await docker.ContainerRemoveAsync(container.Id, default);
-                }
-            }
-        }
+        await ProjectCleanup.RemoveAsync(_server, _seed.Environment, _projects);
         await _server.DisposeAsync();
         await _resources.DisposeAsync();
         Directory.Delete(_catalog, recursive: true);
@@ -95,7 +86,8 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
         }
 
         // The application prints the value it was given: the hook's log (an operation step) and the container's log arrive masked.
-        Assert.Contains("hook-sees-" + Masked.Value, Unescaped(answers[4]), StringComparison.Ordinal);
+        // A step's detail is JSON inside the JSON answer: escaped twice.
+        Assert.Contains("hook-sees-" + Masked.Value, Unescaped(Unescaped(answers[4])), StringComparison.Ordinal);
         var logs = await Wait.UntilAsync(ct => ViewerGetAsync($"/api/deployments/{id}/logs?tail=50", ct),
             l => l.Contains("worker-sees-", StringComparison.Ordinal), "the worker's log line");
         answers.Add(logs);
@@ -139,6 +131,41 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
         await AssertNotInDatabaseFileAsync();
     }
 
+    [Fact]
+    public async Task CliDeploy_TakesASecretFromStdinAndValuesFromAVarFile_AndTheEnvironmentKeepsItSecret()
+    {
+        var name = Project("cli");
+        var home = Path.Combine(_catalog, "home");
+        var values = Path.Combine(_catalog, "values.env");
+        await File.WriteAllTextAsync(values, "GREETING=hello-from-file\n");
+        var fromStdin = "stdin" + Guid.NewGuid().ToString("N");
+        async Task<(int Code, string Error)> CliAsync(string stdin, params string[] args)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var code = await Cli.CliApp.RunAsync(args, new Cli.Client.CliIO(new StringReader(stdin), output, error, n => n == "HOME" ? home : null, Interactive: false));
+            return (code, error.ToString());
+        }
+
+        Assert.Equal(0, (await CliAsync(Seed.Password + "\n", "login", "--server", _server.Address.ToString(), "--username", "operator")).Code);
+        var deploy = await CliAsync(fromStdin + "\n", "deploy", _seed.Environment.Name, "demo:secrets:worker@1.0.0", "--name", name,
+            "--var-file", values, "--var", "DB_PASSWORD=-", "--wait");
+
+        Assert.True(deploy.Code == 0, deploy.Error);
+        var deployment = (await _server.Store.Deployments.GetByNameAsync(_seed.Environment.Id, name, default))!;
+        var answer = await ViewerGetAsync($"/api/deployments/{deployment.Id}");
+        Assert.DoesNotContain(fromStdin, answer, StringComparison.Ordinal);
+        var variables = JsonDocument.Parse(answer).RootElement.GetProperty("variables").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => (v.GetProperty("value").GetString(), v.GetProperty("secret").GetBoolean()));
+        // The stack does not declare DB_PASSWORD; the environment keeps that name secret, so the deployment's value is secret too.
+        Assert.Equal((Masked.Value, true), variables["DB_PASSWORD"]);
+        Assert.Equal(("hello-from-file", false), variables["GREETING"]);
+        using var docker = _server.Services.GetRequiredService<IDockerEngineFactory>().Open(_seed.Environment);
+        var container = Assert.Single(await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Project, name)], default));
+        Assert.Contains("DB_PASSWORD=" + fromStdin, (await docker.ContainerInspectAsync(container.Id, default))!.Config!.Env!);
+        await AssertNotInDatabaseFileAsync(fromStdin);
+    }
+
     private async Task WriteStackAsync(string stack, string version, string image)
     {
         var folder = Path.Combine(_catalog, "secrets", stack, version);
@@ -165,15 +192,16 @@ public sealed class SecretBoundaryTests(DockerDaemonFixture fixture) : IAsyncLif
             """);
     }
 
-    private async Task AssertNotInDatabaseFileAsync()
+    private async Task AssertNotInDatabaseFileAsync(string? value = null)
     {
+        value ??= _secret;
         var path = _server.Store.Database.DatabasePath;
         foreach (var file in new[] { path, path + "-wal" }.Where(File.Exists))
         {
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var bytes = new MemoryStream();
             await stream.CopyToAsync(bytes);
-            Assert.True(bytes.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(_secret)) < 0, $"{Path.GetFileName(file)} holds the secret in clear");
+            Assert.True(bytes.ToArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(value)) < 0, $"{Path.GetFileName(file)} holds the secret in clear");
         }
     }
 
