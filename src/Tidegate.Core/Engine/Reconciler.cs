@@ -98,7 +98,7 @@ internal sealed class Reconciler(
             (status, what) = await SettleMigrationAsync(deployment.Id, status, what, ct);
         }
 
-        return await FinishAsync(op, deployment.Id, interruptedAt, status, what, ct);
+        return await FinishAsync(op, deployment.Id, interruptedAt, status, journal.Secrets.Mask(what), ct);
     }
 
     private async Task<(OperationStatus, string)> ReconcileDeployAsync(
