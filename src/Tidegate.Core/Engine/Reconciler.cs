@@ -231,7 +231,7 @@ internal sealed class Reconciler(
             (status, what) = await SettleMigrationAsync(deployment.Id, status, what, ct);
         }
 
-        return await FinishAsync(op, deployment.Id, interruptedAt, status, what, ct);
+        return await FinishAsync(op, deployment.Id, interruptedAt, status, journal.Secrets.Mask(what), ct);
     }
 
     /// <summary>An operation of the same deployment created after this one that really ran (not refused).</summary>
