@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Tidegate.Core.FileSystem;
 
 namespace Tidegate.Core.Definitions;
 
@@ -15,8 +16,6 @@ internal sealed class StackFiles
 
     /// <summary>The most files one stack may load through include and extends (repeats count; see ComposeFileLoader).</summary>
     public const int MaxFiles = 64;
-
-    private const int MaxLinkHops = 40;
 
     private readonly IReadOnlyDictionary<string, string>? _copy;
     private readonly ConcurrentDictionary<string, string> _read = new(StringComparer.Ordinal);
@@ -140,88 +139,9 @@ internal sealed class StackFiles
         return text;
     }
 
-    /// <summary>The real path of a file on disk where it exists: symbolic links in every component resolved (relative
-    /// targets against their directory), <c>..</c> applied after each link. A missing tail stays as written; a link
-    /// loop gives an empty path, which is below no root.</summary>
-    public static string RealPath(string fullPath)
-    {
-        var root = Path.GetPathRoot(fullPath) ?? "/";
-        var pending = new List<string>(fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
-        var current = root;
-        var hops = 0;
-        var missing = false;
-        while (pending.Count > 0)
-        {
-            var part = pending[0];
-            pending.RemoveAt(0);
-            if (part == ".")
-            {
-                continue;
-            }
+    private static string RealPath(string fullPath) => RealPaths.Resolve(fullPath) ?? "";
 
-            if (part == "..")
-            {
-                current = Path.GetDirectoryName(current) ?? root;
-                continue;
-            }
-
-            var next = Path.Combine(current, part);
-            var target = missing ? null : LinkTarget(next, out missing);
-            if (target is null)
-            {
-                current = next;
-                continue;
-            }
-
-            if (++hops > MaxLinkHops)
-            {
-                return "";
-            }
-
-            var targetRoot = Path.GetPathRoot(target);
-            if (!string.IsNullOrEmpty(targetRoot))
-            {
-                current = targetRoot;
-                target = target[targetRoot.Length..];
-            }
-
-            pending.InsertRange(0, target.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
-        }
-
-        return current;
-    }
-
-    private static string? LinkTarget(string path, out bool missing)
-    {
-        missing = false;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists && !Directory.Exists(path) && info.LinkTarget is null)
-            {
-                missing = true;
-                return null;
-            }
-
-            return info.LinkTarget;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            missing = true;
-            return null;
-        }
-    }
-
-    public static bool IsBelow(string root, string path)
-    {
-        if (root.Length == 0 || path.Length == 0)
-        {
-            return false;
-        }
-
-        var r = Path.TrimEndingDirectorySeparator(root);
-        return path == r || path.StartsWith(r.EndsWith(Path.DirectorySeparatorChar) ? r : r + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-    }
+    private static bool IsBelow(string root, string path) => RealPaths.IsBelow(root, path);
 }
 
 /// <summary>A path named by a stack: its full path (as written, made absolute) and whether it stays below the root.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Tidegate.Core.FileSystem;
 
 namespace Tidegate.Core.Observers;
 
@@ -64,9 +65,9 @@ internal sealed record ObserverPolicy
             return ObserverErrors.FileNotAllowed($"'{path}' is not below an allowed root ({string.Join(", ", FileRoots)})");
         }
 
-        var real = ObserverPaths.RealPath(written);
-        var realRoots = FileRoots.Select(r => ObserverPaths.RealPath(Path.GetFullPath(r))).OfType<string>().ToList();
-        var realForbidden = ForbiddenRoots.Select(r => ObserverPaths.RealPath(Path.GetFullPath(r))).OfType<string>().ToList();
+        var real = RealPaths.Resolve(written);
+        var realRoots = FileRoots.Select(r => RealPaths.Resolve(Path.GetFullPath(r))).OfType<string>().ToList();
+        var realForbidden = ForbiddenRoots.Select(r => RealPaths.Resolve(Path.GetFullPath(r))).OfType<string>().ToList();
         return real is null || !UnderAny(real, realRoots) || UnderAny(real, realForbidden)
             ? ObserverErrors.FileNotAllowed($"'{path}' resolves (through a link) outside the allowed roots")
             : null;
@@ -106,7 +107,7 @@ internal sealed record ObserverPolicy
         return AllowedHttpHosts.Any(h => string.Equals(h.Trim().Trim('[', ']'), bare, StringComparison.OrdinalIgnoreCase));
     }
 
-    internal static bool UnderAny(string path, IEnumerable<string> roots) => roots.Any(r => ObserverPaths.IsUnder(path, r));
+    internal static bool UnderAny(string path, IEnumerable<string> roots) => roots.Any(r => RealPaths.IsBelow(r, path));
 }
 
 /// <summary>The special address ranges an http observer does not reach unless allowed by IP literal.</summary>
