@@ -66,7 +66,7 @@ internal sealed partial class DeploymentService
                 await _strategies.SyncAsync(docker, deployment.EnvironmentId, deployment.Id, deployment.Name, revision, ct);
             });
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
+        catch (Exception ex) when (ex is not LeaseLostException && (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested))
         {
             throw new DeploymentFailedException($"The edge could not serve revision {revision}: {ex.Message}");
         }
@@ -98,7 +98,7 @@ internal sealed partial class DeploymentService
             });
             return null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
+        catch (Exception ex) when (ex is not LeaseLostException && (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested))
         {
             var warning = $"the edge could not be updated ({ex.Message}); it is synchronised again at the next start";
             await j.ProgressAsync("edge", warning, j.Percent);

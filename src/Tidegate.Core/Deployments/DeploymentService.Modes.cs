@@ -71,7 +71,7 @@ internal sealed partial class DeploymentService
             await j.StepAsync("edge-maintenance", new { on }, ct => _strategies.SetMaintenanceAsync(deployment.EnvironmentId, deployment.Name, on, ct));
             return null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested)
+        catch (Exception ex) when (ex is not LeaseLostException && (ex is not OperationCanceledException || !j.Stopping.IsCancellationRequested))
         {
             // The mode change stands; the page follows the recorded mode when the edge is synchronised at the next start.
             var warning = $"the edge's maintenance page could not be turned {(on ? "on" : "off")} ({ex.Message})";
