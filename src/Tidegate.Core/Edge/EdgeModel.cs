@@ -7,7 +7,7 @@ namespace Tidegate.Core.Edge;
 /// makes HAProxy queue instead of overrunning an application that accepts few connections at once; ServerTimeoutMs
 /// (default 30 s) bounds the wait for an answer, after which a GET is retried. <see cref="Environment"/> is the id of the
 /// deployment's environment (deployments of the same name in two environments are two owners); empty for an entry
-/// registered before entries carried it, which the first deployment of that name to declare entries takes over.</summary>
+/// registered before entries carried it until <see cref="EdgeRegistry.AdoptUnowned"/> gives it one.</summary>
 internal sealed record EdgeEntry(
     string Deployment, string Service, int Port, string Listen, string HealthPath = "/health", int RetryAfterSeconds = 30, bool Sticky = false,
     int? MaxConnPerServer = null, int? ServerTimeoutMs = null, string Environment = "")
@@ -23,9 +23,10 @@ internal sealed record EdgeEntry(
 
     public string Owner => EdgeNames.Owner(Environment, Deployment);
 
-    /// <summary>Whether the deployment <paramref name="deployment"/> of <paramref name="environment"/> owns this entry.</summary>
+    /// <summary>Whether the deployment <paramref name="deployment"/> of <paramref name="environment"/> owns this entry.
+    /// An entry without an environment (see <see cref="EdgeRegistry.AdoptUnowned"/>) is owned by no deployment.</summary>
     public bool IsOwnedBy(string environment, string deployment) =>
-        Deployment == deployment && (Environment == environment || Environment.Length == 0);
+        Environment.Length > 0 && Deployment == deployment && Environment == environment;
 }
 
 /// <summary>What the edge must serve, persisted beside its configuration: every deployment's entries and which
@@ -36,6 +37,40 @@ internal sealed record EdgeRegistry
 
     /// <summary>Owners (<see cref="EdgeEntry.Owner"/>) in maintenance.</summary>
     public SortedSet<string> Maintenance { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Entries registered before entries carried their environment get the environment of the one deployment of
+    /// their name (<paramref name="environmentsOf"/>: the environments that hold a deployment of a name). A name that
+    /// several environments hold, or none, stays unowned: served as it is, changed by no deployment, since giving it to
+    /// the first caller would let a deployment of another environment take over or remove it. Returns those names.</summary>
+    public IReadOnlyList<string> AdoptUnowned(Func<string, IReadOnlyCollection<string>> environmentsOf)
+    {
+        ArgumentNullException.ThrowIfNull(environmentsOf);
+        var unowned = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Entries.Count; i++)
+        {
+            var entry = Entries[i];
+            if (entry.Environment.Length > 0)
+            {
+                continue;
+            }
+
+            var environments = environmentsOf(entry.Deployment);
+            if (environments.Count != 1)
+            {
+                unowned.Add(entry.Deployment);
+                continue;
+            }
+
+            var adopted = entry with { Environment = environments.First() };
+            Entries[i] = adopted;
+            if (Maintenance.Remove(entry.Owner))
+            {
+                Maintenance.Add(adopted.Owner);
+            }
+        }
+
+        return [.. unowned];
+    }
 
     /// <summary>A registry written before entries carried their environment lists bare deployment names as in maintenance:
     /// each becomes the owners of that name's entries.</summary>

@@ -44,6 +44,10 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     /// they were checked): left out of the configuration, reported at start.</summary>
     public IReadOnlyList<string> RefusedAtLoad { get; private set; } = [];
 
+    /// <summary>Deployment names whose entries were registered without an environment and could not be given one at start
+    /// (several environments, or none, hold a deployment of that name): served, but changed by no deployment.</summary>
+    public IReadOnlyList<string> UnownedAtLoad { get; private set; } = [];
+
     /// <summary>The user HAProxy runs as after start-up (null: Tidegate's own).</summary>
     public EdgeProcessUser? RunAs => _process.RunAs;
 
@@ -55,12 +59,19 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     /// <summary>Adopts the running HAProxy, or starts it when the registry has entries (otherwise the first declared entry
     /// starts it); rewrites and reloads only when the registry changed while Tidegate was away. Called at Tidegate start;
     /// never interrupts traffic of an adopted instance.</summary>
-    public async Task StartAsync(CancellationToken ct)
+    /// <remarks>Without a store to ask (tests, the benchmark): entries without an environment stay unowned.</remarks>
+    public Task StartAsync(CancellationToken ct) => StartAsync(_ => [], ct);
+
+    /// <param name="environmentsOf">The environments that hold a deployment of a name, to give entries registered before
+    /// entries carried their environment an owner (<see cref="EdgeRegistry.AdoptUnowned"/>).</param>
+    public async Task StartAsync(Func<string, IReadOnlyCollection<string>> environmentsOf, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(environmentsOf);
         await _gate.WaitAsync(ct);
         try
         {
             await LoadLockedAsync(ct);
+            UnownedAtLoad = _registry.AdoptUnowned(environmentsOf);
             if (await Runtime.IsAliveAsync(ct))
             {
                 await ApplyLockedAsync(Copy(_registry), ct);

@@ -66,10 +66,16 @@ internal sealed partial class EdgeStartup(
 
         try
         {
-            await edge.StartAsync(stoppingToken);
+            var holders = await EnvironmentsByDeploymentNameAsync(stoppingToken);
+            await edge.StartAsync(name => holders.TryGetValue(name, out var ids) ? ids : [], stoppingToken);
             foreach (var refused in edge.RefusedAtLoad)
             {
                 EdgeEntryRefused(logger, refused);
+            }
+
+            foreach (var name in edge.UnownedAtLoad)
+            {
+                EdgeEntryUnowned(logger, name);
             }
 
             await SyncAllAsync(stoppingToken);
@@ -91,6 +97,25 @@ internal sealed partial class EdgeStartup(
                 EdgeSweepFailed(logger, ex);
             }
         }
+    }
+
+    private async Task<Dictionary<string, List<string>>> EnvironmentsByDeploymentNameAsync(CancellationToken ct)
+    {
+        var holders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var environment in (await holder.Store.Environments.ListAsync(new Page(1000), ct)).Items)
+        {
+            foreach (var deployment in (await holder.Store.Deployments.ListAsync(environment.Id, new Page(1000), ct)).Items)
+            {
+                if (!holders.TryGetValue(deployment.Name, out var ids))
+                {
+                    holders[deployment.Name] = ids = [];
+                }
+
+                ids.Add(environment.Id);
+            }
+        }
+
+        return holders;
     }
 
     private async Task SyncAllAsync(CancellationToken ct)
@@ -139,6 +164,9 @@ internal sealed partial class EdgeStartup(
 
     [LoggerMessage(804, LogLevel.Warning, "An entry of the edge registry is not served: {Entry} (the names are outside the set the edge accepts; deploy the stack again with valid names)")]
     private static partial void EdgeEntryRefused(ILogger logger, string entry);
+
+    [LoggerMessage(805, LogLevel.Warning, "The edge entries of deployment {Deployment} were registered without an environment and several environments (or none) hold a deployment of that name: they are served as they are, and no deployment changes them; remove the deployment of that name that should not own them, or remove the entries from edge.json")]
+    private static partial void EdgeEntryUnowned(ILogger logger, string deployment);
 
     [LoggerMessage(802, LogLevel.Warning, "Removing parked blue-green colors failed; retrying on the next sweep")]
     private static partial void EdgeSweepFailed(ILogger logger, Exception exception);
