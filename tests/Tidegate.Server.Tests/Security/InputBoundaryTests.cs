@@ -53,12 +53,15 @@ public sealed class InputBoundaryTests(InputBoundaryServer fixture) : IClassFixt
         ("POST", "/api/hooks/deploy", """{"environment":"prod","deployment":"BAD"}"""),
     ];
 
-    public static TheoryData<int, string> FieldsAndCharacters()
+    public static TheoryData<int, string> FieldsAndCharacters() => EveryRowWithEveryValue(Fields.Length, Characters);
+
+    /// <summary>Each row index of a request table combined with each bad value.</summary>
+    private static TheoryData<int, string> EveryRowWithEveryValue(int rows, string[] values)
     {
         var data = new TheoryData<int, string>();
-        for (var i = 0; i < Fields.Length; i++)
+        for (var i = 0; i < rows; i++)
         {
-            foreach (var bad in Characters)
+            foreach (var bad in values)
             {
                 data.Add(i, bad);
             }
@@ -115,18 +118,7 @@ public sealed class InputBoundaryTests(InputBoundaryServer fixture) : IClassFixt
     private static readonly string[] BadVariableNames =
         [@"A\nB", @"A\u0000B", @"A\u001BB", @"A\u202EB", @"A\u200BB", "", " ", "1BAD", "A-B", "A.B", "A B", @"\u00C4B", "A$B", new string('A', 129)];
 
-    public static TheoryData<int, string> VariableRequestsAndBadNames()
-    {
-        var data = new TheoryData<int, string>();
-        for (var i = 0; i < VariableRequests.Length; i++)
-        {
-            foreach (var bad in BadVariableNames)
-            {
-                data.Add(i, bad);
-            }
-        }
-        return data;
-    }
+    public static TheoryData<int, string> VariableRequestsAndBadNames() => EveryRowWithEveryValue(VariableRequests.Length, BadVariableNames);
 
     [Theory]
     [MemberData(nameof(VariableRequestsAndBadNames))]
