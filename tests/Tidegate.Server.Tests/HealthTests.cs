@@ -20,12 +20,12 @@ public sealed class HealthTests : IDisposable
     }
 
     [Fact]
-    public async Task Readyz_ReportsReadyToAnyone_AndTheStoreAndTheDockerEngineToSignedInUsers()
+    public async Task Readyz_ReportsReadyToAnyone_AndTheStoreAndTheDockerEngineToAdmins()
     {
         await Seed.CreateAsync(_factory);
         using var client = _factory.Anonymous();
         using var anonymous = await client.GetAsync("/readyz");
-        (await client.LoginAsync("viewer")).Dispose();
+        (await client.LoginAsync("admin")).Dispose();
 
         using var response = await client.GetAsync("/readyz");
 

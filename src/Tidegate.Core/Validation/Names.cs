@@ -15,6 +15,10 @@ internal static class Names
 
     public const int MaxReasonLength = 500;
 
+    /// <summary>Variable names become keys of the Compose environment and of the interpolation map; Compose itself has no
+    /// limit, this bounds what one request can make us store and print.</summary>
+    public const int MaxVariableNameLength = 128;
+
     /// <summary>Null when <paramref name="value"/> has no control, format, separator-line or unpaired surrogate character;
     /// otherwise the error, naming the field and the first offending character's position (never the character itself).</summary>
     public static string? CheckText(string field, string? value, int maxLength)
@@ -79,6 +83,22 @@ internal static class Names
             ? null
             : $"{field} must be lower-case letters, digits, '-' or '_', starting with a letter or digit (it is the compose project name).";
     }
+
+    /// <summary>A stack variable name as Compose interpolates it (<c>${NAME}</c>): <c>[A-Za-z_][A-Za-z0-9_]*</c>, at most
+    /// <see cref="MaxVariableNameLength"/> characters. The error never repeats the name.</summary>
+    public static string? CheckVariableName(string field, string? value)
+    {
+        if (CheckName(field, value, MaxVariableNameLength) is { } error)
+        {
+            return error;
+        }
+        return IsVariableName(value!)
+            ? null
+            : $"{field} must be ASCII letters, digits or '_', not starting with a digit (a Compose variable name).";
+    }
+
+    private static bool IsVariableName(string name)
+        => (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private static string Invisible(string field, int index)
         => $"{field} must not contain control or invisible formatting characters (found one at position {index + 1}).";

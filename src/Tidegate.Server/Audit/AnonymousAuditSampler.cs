@@ -18,14 +18,22 @@ internal sealed class AnonymousAuditSampler(IOptions<ServerOptions> options, Tim
         public DateTimeOffset End { get; } = end;
         public int Suppressed { get; set; }
         public HashSet<string> Addresses { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Usernames { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>At most this many distinct addresses are named in a summary row.</summary>
     internal const int MaxAddressesPerSummary = 10;
 
+    /// <summary>At most this many distinct attempted usernames are named in a summary row, each cut to
+    /// <see cref="MaxUsernameLength"/>: a count alone would hide which accounts a burst of failed logins went after.</summary>
+    internal const int MaxUsernamesPerSummary = 20;
+
+    internal const int MaxUsernameLength = 64;
+
     /// <summary>Whether this request is written in full (the first of its window), and the summary row of the key's window
-    /// that just ended, if it counted any.</summary>
-    public (bool Write, NewAuditEntry? EndedSummary) Admit(string action, AuditResult result, string? address)
+    /// that just ended, if it counted any. <paramref name="username"/> is the name a login claimed (the login endpoints
+    /// refuse control and invisible characters before they set it).</summary>
+    public (bool Write, NewAuditEntry? EndedSummary) Admit(string action, AuditResult result, string? address, string? username = null)
     {
         var now = time.GetUtcNow();
         lock (_lock)
@@ -37,6 +45,10 @@ internal sealed class AnonymousAuditSampler(IOptions<ServerOptions> options, Tim
                 if (address is not null && window.Addresses.Count < MaxAddressesPerSummary)
                 {
                     window.Addresses.Add(address);
+                }
+                if (username is not null && window.Usernames.Count < MaxUsernamesPerSummary)
+                {
+                    window.Usernames.Add(username.Length > MaxUsernameLength ? username[..MaxUsernameLength] : username);
                 }
                 return (false, null);
             }
@@ -77,6 +89,7 @@ internal sealed class AnonymousAuditSampler(IOptions<ServerOptions> options, Tim
             from = window.Start,
             to,
             addresses = window.Addresses.Order(StringComparer.Ordinal).ToArray(),
+            usernames = window.Usernames.Order(StringComparer.Ordinal).ToArray(),
         });
         return new NewAuditEntry("anonymous", action, null, result, $"{window.Suppressed} more like this in the window (counted, not written one by one)",
             null, details);

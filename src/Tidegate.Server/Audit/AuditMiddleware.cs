@@ -91,7 +91,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AnonymousAuditSample
         // A successful anonymous request is a login: it needed the password, so it is written like any other.
         if (!authenticated && result != AuditResult.Succeeded)
         {
-            var (write, endedSummary) = sampler.Admit(pending.Action, result, address);
+            var (write, endedSummary) = sampler.Admit(pending.Action, result, address, context.Items[ActorItem] as string);
             if (endedSummary is not null)
             {
                 entries.Add(endedSummary);

@@ -9,9 +9,13 @@ namespace Tidegate.Server.Auth;
 /// forgotten pairs are swept on requests, at most once per minute, and the table is capped.</summary>
 internal sealed class LoginThrottle(IOptions<ServerOptions> options, TimeProvider time)
 {
-    /// <summary>Bounds the memory an attacker can make us spend: beyond it new pairs are not tracked (the per-address rate
-    /// limit still holds them).</summary>
+    /// <summary>Bounds the memory an attacker can make us spend. A full table never fails open: a new pair evicts the pair
+    /// that failed longest ago and is not waiting (else the one that failed longest ago), so filling the table with junk
+    /// names cannot free the next guess at a real name from its backoff.</summary>
     internal const int MaxTrackedPairs = 20_000;
+
+    /// <summary>The cap; smaller in tests so they can fill the table.</summary>
+    internal int Capacity { get; init; } = MaxTrackedPairs;
 
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
 
@@ -48,9 +52,9 @@ internal sealed class LoginThrottle(IOptions<ServerOptions> options, TimeProvide
             var pair = Current(key, now);
             if (pair is null)
             {
-                if (_pairs.Count >= MaxTrackedPairs)
+                if (_pairs.Count >= Capacity)
                 {
-                    return 1;
+                    EvictOne(now);
                 }
                 _pairs[key] = pair = new Pair();
             }
@@ -121,6 +125,28 @@ internal sealed class LoginThrottle(IOptions<ServerOptions> options, TimeProvide
 
     private bool IsForgotten(Pair pair, DateTimeOffset now)
         => pair.WaitUntil <= now && now - pair.LastFailure >= options.Value.Security.LoginFailureMemory;
+
+    private void EvictOne(DateTimeOffset now)
+    {
+        (string, string)? victim = null;
+        Pair? oldest = null;
+        var victimWaits = true;
+        foreach (var (key, pair) in _pairs)
+        {
+            var waits = pair.WaitUntil > now;
+            var better = oldest is null
+                || (victimWaits && !waits)
+                || (victimWaits == waits && pair.LastFailure < oldest.LastFailure);
+            if (better)
+            {
+                (victim, oldest, victimWaits) = (key, pair, waits);
+            }
+        }
+        if (victim is { } found)
+        {
+            _pairs.Remove(found);
+        }
+    }
 
     private void Sweep(DateTimeOffset now)
     {

@@ -79,7 +79,7 @@ internal static class DeploymentsApi
         string environmentId, string deploymentId, UpgradeRequest request, ClaimsPrincipal user, TidegateStore store,
         StackCatalog catalog, DeploymentService engine, CancellationToken ct)
     {
-        var errors = Validate(null, request.SessionId).Required("stackId", request.StackId);
+        var errors = Validate(null, request.SessionId).Required("stackId", request.StackId).VariableNames("variables", request.Variables);
         if (request.StackId is { Length: > 0 } && !StackId.TryParse(request.StackId, out _))
         {
             errors.Add("stackId", "stackId must be source:product:stack.");
@@ -252,7 +252,8 @@ internal static class DeploymentsApi
     private static async Task<Results<Accepted<OperationAcceptedResponse>, ValidationProblem, ProblemHttpResult>> DeployAsync(
         string environmentId, DeployBody body, ClaimsPrincipal user, TidegateStore store, StackCatalog catalog, DeploymentService engine, CancellationToken ct)
     {
-        var errors = Validate(null, body.SessionId).Name("name", body.Name, Names.MaxDeploymentNameLength).Required("stackId", body.StackId);
+        var errors = Validate(null, body.SessionId).Name("name", body.Name, Names.MaxDeploymentNameLength).Required("stackId", body.StackId)
+            .VariableNames("variables", body.Variables);
         if (!errors.Has("name") && Names.CheckDeploymentName("name", body.Name!.Trim()) is { } nameError)
         {
             errors.Add("name", nameError);

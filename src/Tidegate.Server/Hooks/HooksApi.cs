@@ -106,7 +106,7 @@ internal static class HooksApi
         TidegateStore store, StackCatalog catalog, DeploymentService engine, DeployHookIdempotency idempotency, CancellationToken ct)
     {
         var errors = new FieldErrors().Name("environment", body.Environment).Name("deployment", body.Deployment, Core.Validation.Names.MaxDeploymentNameLength)
-            .Text("sessionId", body.SessionId, 100);
+            .Text("sessionId", body.SessionId, 100).VariableNames("variables", body.Variables);
         if (body.StackId is { Length: > 0 } && !StackId.TryParse(body.StackId, out _))
         {
             errors.Add("stackId", "stackId must be source:product:stack.");

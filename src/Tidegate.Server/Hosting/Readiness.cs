@@ -1,3 +1,4 @@
+using Tidegate.Server.Auth;
 using Tidegate.Server.Http;
 
 namespace Tidegate.Server.Hosting;
@@ -33,8 +34,9 @@ internal sealed class StoreReadinessCheck(StoreHolder holder, ILogger<StoreReadi
     }
 }
 
-/// <summary>GET /readyz. Anonymous callers (load balancers, probes) learn only ready or not; the checks, with the Docker
-/// endpoint and what failed, are for signed-in users.</summary>
+/// <summary>GET /readyz. Everyone learns ready or not; the checks, with the Docker endpoint and Docker's own error text, are
+/// for admins signed in without a scope. Anonymous probes, viewers, operators and deployment-scoped (CI) tokens have no use
+/// for where the engine lives or why it fails.</summary>
 internal static class ReadinessApi
 {
     public static IEndpointRouteBuilder MapReadiness(this IEndpointRouteBuilder app)
@@ -44,9 +46,12 @@ internal static class ReadinessApi
             var results = await Task.WhenAll(checks.Select(c => c.CheckAsync(ct)));
             var ready = results.All(r => r.Ready);
             var status = ready ? "ready" : "not ready";
-            object body = context.User.Identity?.IsAuthenticated == true ? new { status, checks = results } : new { status };
+            object body = MaySeeChecks(context.User) ? new { status, checks = results } : new { status };
             return ready ? Results.Ok(body) : Results.Json(body, statusCode: ProblemTypes.Unavailable.Status);
         }).AllowAnonymous().WithTags("Health").WithName("Readyz");
         return app;
     }
+
+    private static bool MaySeeChecks(System.Security.Claims.ClaimsPrincipal user)
+        => user.Identity?.IsAuthenticated == true && user.IsAdmin() && !user.IsScoped();
 }

@@ -75,6 +75,22 @@ internal sealed class FieldErrors
     public FieldErrors Text(string field, string? value, int maxLength = Names.MaxReasonLength)
         => Names.CheckText(field, value, maxLength) is { } error ? Add(field, error) : this;
 
+    /// <summary>The keys of a variables map (deploy, upgrade, CI webhook): each a Compose variable name
+    /// (<see cref="Names.CheckVariableName"/>); errors are filed under <paramref name="field"/> and name the key by position.</summary>
+    public FieldErrors VariableNames(string field, IReadOnlyDictionary<string, string>? variables)
+    {
+        var position = 0;
+        foreach (var name in variables?.Keys ?? [])
+        {
+            position++;
+            if (Names.CheckVariableName($"{field} name {position}", name) is { } error)
+            {
+                Add(field, error);
+            }
+        }
+        return this;
+    }
+
     public ValidationProblem ToProblem() => Problems.Invalid(_errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
 }
 

@@ -55,6 +55,45 @@ public sealed class AuditBoundaryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FailedLogins_UnderManyNames_TheSummaryRowNamesTheAttemptedUsernames()
+    {
+        using var client = _server.Client();
+        string[] names = ["first-guess", "admin", "root", "operator"];
+
+        foreach (var name in names)
+        {
+            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = name, password = "wrong-password" });
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+        await _server.Services.GetRequiredService<AuditHousekeeping>().FlushAsync(all: true, default);
+        var summary = (await AllEntriesAsync()).Single(e => e.Action == "auth.login" && e.Reason?.Contains("more like this", StringComparison.Ordinal) == true);
+        var usernames = System.Text.Json.JsonDocument.Parse(summary.Details!).RootElement.GetProperty("usernames").EnumerateArray().Select(u => u.GetString()).ToList();
+
+        Assert.Equal(["admin", "operator", "root"], usernames);
+    }
+
+    [Fact]
+    public void Sampler_NamesAtMostTwentyUsernames_EachCutTo64Characters()
+    {
+        var time = new FakeTimeProvider();
+        var sampler = new AnonymousAuditSampler(Microsoft.Extensions.Options.Options.Create(new ServerOptions()), time);
+
+        sampler.Admit("auth.login", AuditResult.Denied, "203.0.113.9", "first");
+        sampler.Admit("auth.login", AuditResult.Denied, "203.0.113.9", new string('a', 500));
+        for (var i = 0; i < 40; i++)
+        {
+            sampler.Admit("auth.login", AuditResult.Denied, "203.0.113.9", $"user-{i:D2}");
+        }
+        var summary = Assert.Single(sampler.TakeSummaries(all: true));
+        var usernames = System.Text.Json.JsonDocument.Parse(summary.Details!).RootElement.GetProperty("usernames").EnumerateArray().Select(u => u.GetString()!).ToList();
+
+        Assert.Equal(20, usernames.Count);
+        Assert.Contains(new string('a', 64), usernames);
+        Assert.All(usernames, u => Assert.InRange(u.Length, 1, 64));
+        Assert.Equal(41, System.Text.Json.JsonDocument.Parse(summary.Details!).RootElement.GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public async Task AuthenticatedRequests_AreWrittenOneRowEach_WithBoundedFields()
     {
         var seed = await Seed.CreateAsync(_server.Store);

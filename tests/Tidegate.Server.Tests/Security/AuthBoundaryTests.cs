@@ -111,6 +111,62 @@ public sealed class AuthBoundaryTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Throttle_WhenJunkNamesFilledTheTable_StillBacksOffGuessesAtAdmin_AndKeepsAWaitingPair()
+    {
+        var time = new FakeTimeProvider();
+        var options = new ServerOptions
+        {
+            Security = { LoginFreeAttempts = 2, LoginBackoffBase = TimeSpan.FromMinutes(1), LoginBackoffMax = TimeSpan.FromMinutes(10), LoginFailureMemory = TimeSpan.FromHours(1) },
+        };
+        var throttle = new LoginThrottle(Options.Create(options), time) { Capacity = 50 };
+        const string attacker = "203.0.113.9";
+
+        for (var i = 0; i < 50; i++)
+        {
+            throttle.RecordFailure($"junk-{i}", attacker);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        var counts = Enumerable.Range(0, 4).Select(_ => throttle.RecordFailure("admin", attacker)).ToList();
+        var adminWait = throttle.WaitFor("admin", attacker);
+        // More junk while admin waits: the junk pairs (one free failure each) go first, the waiting pair stays.
+        for (var i = 0; i < 200; i++)
+        {
+            throttle.RecordFailure($"more-junk-{i}", attacker);
+        }
+        var adminWaitAfterMoreJunk = throttle.WaitFor("admin", attacker);
+
+        Assert.Equal([1, 2, 3, 4], counts);
+        // Two free failures, then 1, 2, 4 minutes: the fourth failure waits 2 × 2 minutes.
+        Assert.Equal(TimeSpan.FromMinutes(4), adminWait);
+        Assert.Equal(TimeSpan.FromMinutes(4), adminWaitAfterMoreJunk);
+        Assert.Equal(50, throttle.TrackedPairs);
+    }
+
+    [Fact]
+    public void Throttle_WhenEveryTrackedPairWaits_EvictsTheOldest_AndTracksTheNewPair()
+    {
+        var time = new FakeTimeProvider();
+        var options = new ServerOptions
+        {
+            Security = { LoginFreeAttempts = 0, LoginBackoffBase = TimeSpan.FromMinutes(1), LoginBackoffMax = TimeSpan.FromMinutes(10), LoginFailureMemory = TimeSpan.FromHours(1) },
+        };
+        var throttle = new LoginThrottle(Options.Create(options), time) { Capacity = 3 };
+
+        foreach (var name in new[] { "oldest", "middle", "newest" })
+        {
+            throttle.RecordFailure(name, "203.0.113.9");
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+        throttle.RecordFailure("admin", "203.0.113.9");
+
+        Assert.NotNull(throttle.WaitFor("admin", "203.0.113.9"));
+        Assert.Null(throttle.WaitFor("oldest", "203.0.113.9"));
+        Assert.NotNull(throttle.WaitFor("middle", "203.0.113.9"));
+        Assert.NotNull(throttle.WaitFor("newest", "203.0.113.9"));
+        Assert.Equal(3, throttle.TrackedPairs);
+    }
+
+    [Fact]
     public async Task Cookie_AfterAnAdminChangesThePassword_NoLongerAuthenticates()
     {
         using var browser = From(AddressA);

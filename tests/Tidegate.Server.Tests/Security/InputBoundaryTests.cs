@@ -53,12 +53,15 @@ public sealed class InputBoundaryTests(InputBoundaryServer fixture) : IClassFixt
         ("POST", "/api/hooks/deploy", """{"environment":"prod","deployment":"BAD"}"""),
     ];
 
-    public static TheoryData<int, string> FieldsAndCharacters()
+    public static TheoryData<int, string> FieldsAndCharacters() => EveryRowWithEveryValue(Fields.Length, Characters);
+
+    /// <summary>Each row index of a request table combined with each bad value.</summary>
+    private static TheoryData<int, string> EveryRowWithEveryValue(int rows, string[] values)
     {
         var data = new TheoryData<int, string>();
-        for (var i = 0; i < Fields.Length; i++)
+        for (var i = 0; i < rows; i++)
         {
-            foreach (var bad in Characters)
+            foreach (var bad in values)
             {
                 data.Add(i, bad);
             }
@@ -101,6 +104,52 @@ public sealed class InputBoundaryTests(InputBoundaryServer fixture) : IClassFixt
         using var response = await client.PutAsJsonAsync($"/api/registries/{Uri.EscapeDataString("registry" + bad + "example")}", new { username = "ci", password = "pw" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    /// <summary>The requests that carry a variables map: deploy, upgrade and the CI webhook.</summary>
+    private static readonly (string Method, string Path, string Body)[] VariableRequests =
+    [
+        ("POST", "/api/environments/{env}/deployments", """{"name":"varsweb","stackId":"none:none:none","variables":VARS}"""),
+        ("POST", "/api/environments/{env}/deployments/{dep}/upgrade", """{"stackId":"none:none:none","variables":VARS}"""),
+        ("POST", "/api/hooks/deploy", """{"environment":"prod","deployment":"varshook","stackId":"none:none:none","variables":VARS}"""),
+    ];
+
+    /// <summary>As JSON string contents: the escapes (newline, NUL, escape, RTL override, zero-width space, Ä) are decoded by the server.</summary>
+    private static readonly string[] BadVariableNames =
+        [@"A\nB", @"A\u0000B", @"A\u001BB", @"A\u202EB", @"A\u200BB", "", " ", "1BAD", "A-B", "A.B", "A B", @"\u00C4B", "A$B", new string('A', 129)];
+
+    public static TheoryData<int, string> VariableRequestsAndBadNames() => EveryRowWithEveryValue(VariableRequests.Length, BadVariableNames);
+
+    [Theory]
+    [MemberData(nameof(VariableRequestsAndBadNames))]
+    public async Task VariableName_NotAComposeVariableName_Is400_NamingTheVariablesField(int request, string bad)
+    {
+        var (method, path, template) = VariableRequests[request];
+        using var client = fixture.Server.Client(fixture.Seed.AdminToken);
+        // The bad name is written as a JSON string literal (escapes included), next to a good one.
+        var body = template.Replace("VARS", $$"""{"GOOD_1":"x","{{bad}}":"y"}""", StringComparison.Ordinal);
+
+        using var response = await client.SendAsync(Request(method, path, body));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{method} {path} with '{bad}': {(int)response.StatusCode} {text}");
+        Assert.True((await response.JsonAsync()).TryGetProperty("errors", out var errors) && errors.TryGetProperty("variables", out _), text);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task VariableNames_OfComposeShape_PassTheCheck(int request)
+    {
+        var (method, path, template) = VariableRequests[request];
+        using var client = fixture.Server.Client(fixture.Seed.AdminToken);
+        var body = template.Replace("VARS", $$"""{"GOOD_1":"x","_private":"y","web_PORT":"8080","{{new string('A', 128)}}":"z"}""", StringComparison.Ordinal);
+
+        using var response = await client.SendAsync(Request(method, path, body));
+
+        // Past validation: the stack does not exist.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     [Fact]
