@@ -47,6 +47,10 @@ public sealed class ObserverOptions
     /// off. Loopback, link-local, unspecified and metadata addresses only when their IP literal is listed.</summary>
     public List<string> AllowedHttpHosts { get; set; } = [];
 
+    /// <summary>Names of the environment secret variables SQL observers may use as connection string (<c>Observers:ConnectionSecrets:0</c>,
+    /// …). None: SQL observers are off. List only secrets whose database role can read the maintenance flag and nothing more.</summary>
+    public List<string> ConnectionSecrets { get; set; } = [];
+
     /// <summary>Whether a stack's x-tidegate.maintenanceObserver (written by a catalog author) may use match: regex.</summary>
     public bool AllowCatalogRegex { get; set; }
 
@@ -153,6 +157,8 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         errors.AddRange(o.FileRoots.Where(r => !Path.IsPathFullyQualified(r)).Select(r => $"Observers:FileRoots: '{r}' must be an absolute directory."));
         errors.AddRange(o.AllowedHttpHosts.Where(h => Uri.CheckHostName(h.Trim().Trim('[', ']')) == UriHostNameType.Unknown)
             .Select(h => $"Observers:AllowedHttpHosts: '{h}' is not a host name or IP address."));
+        errors.AddRange(o.ConnectionSecrets.Where(n => !Tidegate.Core.Observers.ObserverSettingsParser.IsSecretName(n))
+            .Select(n => $"Observers:ConnectionSecrets: '{n}' is not a variable name (letters, digits and _)."));
         if (o.RescanInterval < TimeSpan.FromSeconds(1) || o.RescanInterval > TimeSpan.FromDays(1))
         {
             errors.Add("Observers:RescanInterval must be from 00:00:01 to 1.00:00:00.");

@@ -22,6 +22,7 @@ public sealed class OperationModeApiTests : IAsyncLifetime, IClassFixture<Docker
     public async Task InitializeAsync()
     {
         _factory.Settings["Observers:FileRoots:0"] = _directory;
+        _factory.Settings["Observers:ConnectionSecrets:0"] = "ERP_DB";
         _seed = await Seed.CreateAsync(_factory);
         _operator = _factory.WithToken(_seed.OperatorToken);
         _admin = _factory.WithToken(_seed.AdminToken);

@@ -33,8 +33,12 @@ internal static class ObserverErrors
 
     public static readonly ObserverError JsonPathInvalid = new("json-path-invalid", "jsonPath is not valid");
 
+    /// <summary>The one answer for a connection secret that is not listed in <c>Observers:ConnectionSecrets</c> and for one that is
+    /// listed but is no secret variable of the environment: the two cannot be told apart, so the answer reveals no secret's name.</summary>
     public static ObserverError SecretMissing(string name) =>
-        new("sql-secret-missing", $"the deployment's environment has no secret variable '{name}' (connectionSecret)");
+        new("sql-secret-missing", $"'{name}' is not a connection secret observers may use: it must be listed in the server setting "
+                                  + "Observers:ConnectionSecrets and be a secret variable of the deployment's environment (an admin sets it with "
+                                  + "PUT /api/environments/{id}/variables, secret: true)");
 
     public static readonly ObserverError SecretNotAConnectionString = new("sql-secret-invalid", "the connection secret is not a valid connection string");
 

@@ -56,8 +56,8 @@ internal static class ObserverHttp
     }
 }
 
-/// <summary>What an author may configure, beyond what the parser checks: file paths below the allowed roots, http hosts the admin
-/// lists, and regular expressions only for admins (or catalog authors when <see cref="ObserverPolicy.AllowCatalogRegex"/>).
+/// <summary>What an author may configure, beyond what the parser checks: file paths below the allowed roots, http hosts and
+/// connection secrets the admin lists, and regular expressions only for admins (or catalog authors when <see cref="ObserverPolicy.AllowCatalogRegex"/>).
 /// Field errors, as the API answers them (400).</summary>
 internal static class ObserverRules
 {
@@ -76,6 +76,11 @@ internal static class ObserverRules
         if (settings.Type == ObserverType.File && policy.FileRefusal(settings.Path!) is { } file)
         {
             errors["path"] = [file.Message];
+        }
+
+        if (settings.ConnectionSecret is { } secret && policy.SecretRefusal(secret) is { } unlisted)
+        {
+            errors["connectionSecret"] = [unlisted.Message];
         }
 
         if (settings.Type == ObserverType.Http && policy.HostRefusal(new Uri(settings.Url!)) is { } host)

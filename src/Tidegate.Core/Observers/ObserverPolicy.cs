@@ -30,9 +30,14 @@ internal sealed record ObserverPolicy
     /// <summary>Directories never observed even below a root: the data directory (secret key, store) and the kernel's views.</summary>
     public IReadOnlyList<string> ForbiddenRoots { get; init; } = ["/proc", "/sys", "/dev"];
 
-    /// <summary>Host names or IP literals http observers may fetch (compared case-insensitively, exactly). An address that is
-    /// loopback, link-local, unspecified, multicast or a cloud metadata address is refused unless its IP literal is listed here.</summary>
+    /// <summary>Host names or IP literals http observers may fetch (compared case-insensitively, exactly). A special address
+    /// (<see cref="ObserverAddresses.Describe"/>: loopback, private, link-local, unspecified, multicast, cloud metadata, or an IPv6
+    /// address carrying one of those IPv4 addresses) is refused unless its IP literal is listed here.</summary>
     public IReadOnlyList<string> AllowedHttpHosts { get; init; } = [];
+
+    /// <summary>Names of the environment secret variables SQL observers may use as their connection string (exactly, case-sensitive).
+    /// None: SQL observers are off. The application's own database credentials are never among them unless the admin lists them.</summary>
+    public IReadOnlyList<string> ConnectionSecrets { get; init; } = [];
 
     /// <summary>Whether a stack's observer (catalog author) may use match: regex. Off by default.</summary>
     public bool AllowCatalogRegex { get; init; }
@@ -45,9 +50,14 @@ internal sealed record ObserverPolicy
 
     /// <summary>Null when the file observer may look at <paramref name="path"/>; otherwise the refusal (naming the path and the
     /// rule, never whether the file exists).</summary>
-    public ObserverError? FileRefusal(string path)
+    public ObserverError? FileRefusal(string path) => FileRefusal(path, out _);
+
+    /// <summary>As <see cref="FileRefusal(string)"/>; when allowed, <paramref name="realPath"/> is the path with every link
+    /// resolved (below an allowed root), the one a probe looks at without following links again.</summary>
+    public ObserverError? FileRefusal(string path, out string? realPath)
     {
         ArgumentNullException.ThrowIfNull(path);
+        realPath = null;
         if (FileRoots.Count == 0)
         {
             return ObserverErrors.FileNotAllowed("no file roots are configured (Observers:FileRoots), so file observers are off");
@@ -68,9 +78,21 @@ internal sealed record ObserverPolicy
         var real = RealPaths.Resolve(written);
         var realRoots = FileRoots.Select(r => RealPaths.Resolve(Path.GetFullPath(r))).OfType<string>().ToList();
         var realForbidden = ForbiddenRoots.Select(r => RealPaths.Resolve(Path.GetFullPath(r))).OfType<string>().ToList();
-        return real is null || !UnderAny(real, realRoots) || UnderAny(real, realForbidden)
-            ? ObserverErrors.FileNotAllowed($"'{path}' resolves (through a link) outside the allowed roots")
-            : null;
+        if (real is null || !UnderAny(real, realRoots) || UnderAny(real, realForbidden))
+        {
+            return ObserverErrors.FileNotAllowed($"'{path}' resolves (through a link) outside the allowed roots");
+        }
+
+        realPath = real;
+        return null;
+    }
+
+    /// <summary>Null when a SQL observer may use the environment secret <paramref name="name"/> (it is listed in
+    /// <see cref="ConnectionSecrets"/>); otherwise the same refusal as for a secret the environment lacks.</summary>
+    public ObserverError? SecretRefusal(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ConnectionSecrets.Contains(name, StringComparer.Ordinal) ? null : ObserverErrors.SecretMissing(name);
     }
 
     /// <summary>Null when an http observer may fetch <paramref name="url"/> (its host is listed); the addresses it resolves to are
@@ -87,7 +109,8 @@ internal sealed record ObserverPolicy
     }
 
     /// <summary>Null when a connection to <paramref name="address"/> may be made: ordinary addresses of an allowed host are; special
-    /// ones (loopback, link-local, unspecified, multicast, metadata) only when the admin listed that IP literal itself.</summary>
+    /// ones (<see cref="ObserverAddresses.Describe"/>) only when the admin listed that IP literal itself (an IPv4-mapped address
+    /// by its IPv4 literal).</summary>
     public ObserverError? AddressRefusal(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -96,8 +119,8 @@ internal sealed record ObserverPolicy
             address = address.MapToIPv4();
         }
 
-        return ObserverAddresses.IsSpecial(address) && !IsListed(address.ToString())
-            ? ObserverErrors.AddressNotAllowed($"the host resolves to {ObserverAddresses.Describe(address)} address {address}, which is not listed in Observers:AllowedHttpHosts")
+        return ObserverAddresses.Describe(address) is { } special && !IsListed(address.ToString())
+            ? ObserverErrors.AddressNotAllowed($"the host resolves to {special} address {address}, which is not listed in Observers:AllowedHttpHosts")
             : null;
     }
 
@@ -110,7 +133,9 @@ internal sealed record ObserverPolicy
     internal static bool UnderAny(string path, IEnumerable<string> roots) => roots.Any(r => RealPaths.IsBelow(r, path));
 }
 
-/// <summary>The special address ranges an http observer does not reach unless allowed by IP literal.</summary>
+/// <summary>The special address ranges an http observer does not reach unless allowed by IP literal: everything that is not an
+/// ordinary public address, including an IPv6 address that carries an IPv4 one (mapped, compatible, NAT64, 6to4), which is
+/// judged by that IPv4 address.</summary>
 internal static class ObserverAddresses
 {
     private static readonly IPAddress[] Metadata =
@@ -120,9 +145,7 @@ internal static class ObserverAddresses
         IPAddress.Parse("fd00:ec2::254"), // AWS over IPv6
     ];
 
-    public static bool IsSpecial(IPAddress address) => Describe(address) is not null;
-
-    /// <summary>The kind of special address, or null for an ordinary one.</summary>
+    /// <summary>The kind of special address (for the message, e.g. "a private"), or null for an ordinary one.</summary>
     public static string? Describe(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -131,12 +154,17 @@ internal static class ObserverAddresses
             return "a cloud metadata";
         }
 
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            return DescribeV4(address.GetAddressBytes());
+        }
+
         if (IPAddress.IsLoopback(address))
         {
             return "a loopback";
         }
 
-        if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
+        if (address.Equals(IPAddress.IPv6Any))
         {
             return "an unspecified";
         }
@@ -146,16 +174,46 @@ internal static class ObserverAddresses
             return "a link-local or multicast";
         }
 
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        var b = address.GetAddressBytes();
+        if ((b[0] & 0xfe) == 0xfc)
         {
-            var b = address.GetAddressBytes();
-            // 0.0.0.0/8 (this network), 169.254/16 (link-local), 224/4 (multicast) and 240/4 (reserved).
-            if (b[0] == 0 || b[0] == 169 && b[1] == 254 || b[0] >= 224)
-            {
-                return b[0] == 169 ? "a link-local" : b[0] == 0 ? "an unspecified" : "a multicast or reserved";
-            }
+            return "a unique-local (private)";
         }
 
-        return null;
+        return EmbeddedV4(b) is { } v4 && DescribeV4(v4) is { } inner ? inner + " (IPv4 inside IPv6)" : null;
     }
+
+    /// <summary>The IPv4 address an IPv6 one carries: IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64
+    /// (64:ff9b::/96) or 6to4 (2002:aabb:ccdd::/48); null otherwise.</summary>
+    internal static byte[]? EmbeddedV4(byte[] b)
+    {
+        if (b.Length != 16)
+        {
+            return null;
+        }
+
+        var zeros10 = b.Take(10).All(x => x == 0);
+        if (zeros10 && (b[10] == 0xff && b[11] == 0xff || b[10] == 0 && b[11] == 0))
+        {
+            return b[12..16];
+        }
+
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.Skip(4).Take(8).All(x => x == 0))
+        {
+            return b[12..16];
+        }
+
+        return b[0] == 0x20 && b[1] == 0x02 ? b[2..6] : null;
+    }
+
+    private static string? DescribeV4(byte[] b) => b switch
+    {
+        [0, ..] => "an unspecified",
+        [127, ..] => "a loopback",
+        [10, ..] or [172, >= 16 and <= 31, ..] or [192, 168, ..] => "a private",
+        [100, >= 64 and <= 127, ..] => "a carrier-grade NAT (shared)",
+        [169, 254, ..] => "a link-local",
+        [>= 224, ..] => "a multicast or reserved",
+        _ => null,
+    };
 }

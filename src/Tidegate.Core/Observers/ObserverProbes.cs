@@ -22,7 +22,7 @@ internal interface IObserverProbe
 /// again at every poll: a link or a DNS answer may change after the observer was configured). <paramref name="http"/> should come
 /// from <see cref="ObserverHttp.CreateClient"/>, which checks the addresses it connects to and follows no redirect.
 /// <paramref name="secrets"/> reads an environment secret by name at each poll (the connection string of SQL observers), so a
-/// secret the admin rotates is used from the next poll on.</summary>
+/// secret the admin rotates is used from the next poll on; only a name listed in <see cref="ObserverPolicy.ConnectionSecrets"/> is read.</summary>
 internal sealed class ObserverProbes(HttpClient http, ObserverPolicy policy, Func<string, CancellationToken, Task<string?>>? secrets = null)
     : IObserverProbe
 {
@@ -86,6 +86,12 @@ internal sealed class ObserverProbes(HttpClient http, ObserverPolicy policy, Fun
 
     private async Task<string?> WithConnectionAsync(ObserverSettings s, Func<NpgsqlConnection, Task<string?>> body, CancellationToken ct)
     {
+        // Checked again at every poll: a secret the admin no longer lists is not used, whether the observer came from the API or a stack.
+        if (s.ConnectionSecret is { } listed && policy.SecretRefusal(listed) is { } unlisted)
+        {
+            throw new ObserverProbeException(unlisted);
+        }
+
         var connectionString = s.ConnectionString
                                ?? (s.ConnectionSecret is { } name && secrets is not null ? await secrets(name, ct) : null)
                                ?? throw new ObserverProbeException(ObserverErrors.SecretMissing(s.ConnectionSecret ?? "(none)"));
@@ -239,24 +245,31 @@ internal sealed class ObserverProbes(HttpClient http, ObserverPolicy policy, Fun
     }
 
     /// <summary>"exists"/"missing" when the settings compare existence; otherwise the trimmed content of a small regular file.
-    /// The path is checked against the allowed roots before anything is looked at, and the opened file's real path again after
-    /// opening (a link swapped in between is caught).</summary>
+    /// The path is checked against the allowed roots before anything is looked at; then its real path is looked at without following
+    /// a link (a link swapped in after the check is judged by where it leads), a device, FIFO or socket is refused before opening,
+    /// and the opened file's real path is checked again after opening.</summary>
     private async Task<string?> FileAsync(ObserverSettings s, CancellationToken ct)
     {
         var path = s.Path!;
-        if (policy.FileRefusal(path) is { } refused)
-        {
-            throw new ObserverProbeException(refused);
-        }
-
         if (ComparesExistence(s))
         {
-            return File.Exists(path) ? "exists" : "missing";
+            return Existence(policy, path);
+        }
+
+        var (kind, real) = Look(policy, path);
+        switch (kind)
+        {
+            case FileKind.Missing:
+                throw new ObserverProbeException(ObserverErrors.FileMissing);
+            case FileKind.Directory or FileKind.Special:
+                throw new ObserverProbeException(ObserverErrors.FileNotRegular);
+            case FileKind.Unknown:
+                throw new ObserverProbeException(ObserverErrors.FileUnreadable);
         }
 
         try
         {
-            await using var stream = new FileStream(path, new FileStreamOptions
+            await using var stream = new FileStream(real, new FileStreamOptions
             {
                 Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0,
             });
@@ -295,6 +308,40 @@ internal sealed class ObserverProbes(HttpClient http, ObserverPolicy policy, Fun
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ObserverProbeException(ObserverErrors.FileUnreadable);
+        }
+    }
+
+    /// <summary>The existence answer of a file observer: "exists" for anything but a directory at the real path, looked at without
+    /// following a link; a link that leads outside the allowed roots is refused, never answered as "exists" or "missing".</summary>
+    internal static string Existence(ObserverPolicy policy, string path) => Look(policy, path).Kind switch
+    {
+        FileKind.Missing or FileKind.Directory => "missing",
+        FileKind.Unknown => throw new ObserverProbeException(ObserverErrors.FileUnreadable),
+        _ => "exists",
+    };
+
+    /// <summary>The kind of what <paramref name="path"/> really names and that real path, after the roots check. A link found at the
+    /// checked real path was swapped in after the check: the path is checked once more (refused when the link leaves the roots), and a
+    /// link found again is refused (it keeps changing).</summary>
+    private static (FileKind Kind, string Real) Look(ObserverPolicy policy, string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (policy.FileRefusal(path, out var real) is { } refused)
+            {
+                throw new ObserverProbeException(refused);
+            }
+
+            var kind = FileKinds.Of(real!);
+            if (kind != FileKind.Link)
+            {
+                return (kind, real!);
+            }
+
+            if (attempt > 0)
+            {
+                throw new ObserverProbeException(ObserverErrors.FileNotAllowed($"'{path}' changed (a link was swapped in) while it was checked"));
+            }
         }
     }
 

@@ -216,9 +216,9 @@ internal static partial class ObserverSettingsParser
         {
             case ObserverType.SqlQuery:
                 RequireSecret();
-                if (Require("query") is { } query && query.TrimEnd().TrimEnd(';').Contains(';', StringComparison.Ordinal))
+                if (Require("query") is { } query && QueryRefusal(query) is { } refusal)
                 {
-                    Error("query", "query must be a single statement (no ';' inside): it runs in a read-only transaction");
+                    Error("query", refusal);
                 }
 
                 break;
@@ -307,6 +307,28 @@ internal static partial class ObserverSettingsParser
                 Error("connectionSecret", "connectionSecret must be the name of an environment variable (letters, digits and _)");
             }
         }
+    }
+
+    /// <summary>Null when <paramref name="query"/> is one SELECT (or WITH … SELECT) statement without the commands and functions that
+    /// reach beyond reading (COPY, DO, CALL, dblink, server files, large-object import/export, ending other sessions, set_config);
+    /// otherwise why not. The words are looked for anywhere, string literals too (refusing a harmless query over inviting a clever one);
+    /// the read-only transaction the query runs in stays the second fence.</summary>
+    internal static string? QueryRefusal(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.TrimEnd().TrimEnd(';').Contains(';', StringComparison.Ordinal))
+        {
+            return "query must be a single statement (no ';' inside): it runs in a read-only transaction";
+        }
+
+        if (!QueryStart().IsMatch(query))
+        {
+            return "query must be one SELECT (or WITH … SELECT) statement";
+        }
+
+        return ForbiddenSql().Match(query) is { Success: true } forbidden
+            ? $"query must not use '{Shorten(forbidden.Value)}': an observer reads a value, it does not reach files, other sessions or other servers"
+            : null;
     }
 
     /// <summary>"30s", "2m", "1h", "1m30s", "1500ms", plain seconds ("30") or hh:mm:ss. Null when it is not a duration or beyond
@@ -414,4 +436,15 @@ internal static partial class ObserverSettingsParser
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
     private static partial Regex SecretName();
+
+    /// <summary>Whether <paramref name="name"/> can be an environment variable name (what connectionSecret and
+    /// Observers:ConnectionSecrets hold).</summary>
+    internal static bool IsSecretName(string name) => SecretName().IsMatch(name);
+
+    [GeneratedRegex(@"^\s*(SELECT|WITH)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex QueryStart();
+
+    [GeneratedRegex(@"\b(COPY|DO|CALL|dblink\w*|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|pg_terminate_backend|pg_cancel_backend|set_config)\b|\bU&",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ForbiddenSql();
 }

@@ -22,6 +22,7 @@ internal sealed class ObserverHost(IServiceProvider services, TimeProvider time,
         FileRoots = [.. options.Value.Observers.FileRoots.Select(r => Path.GetFullPath(r))],
         ForbiddenRoots = [.. ObserverPolicy.None.ForbiddenRoots, Path.GetFullPath(options.Value.DataDirectory)],
         AllowedHttpHosts = [.. options.Value.Observers.AllowedHttpHosts],
+        ConnectionSecrets = [.. options.Value.Observers.ConnectionSecrets],
         AllowCatalogRegex = options.Value.Observers.AllowCatalogRegex,
     };
 

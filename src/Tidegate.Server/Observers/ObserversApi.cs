@@ -71,8 +71,9 @@ internal static class ObserversApi
         }
         if (settings.ConnectionSecret is { } secret && await observers.EnvironmentSecretAsync(deployment.EnvironmentId, secret, ct) is null)
         {
-            return Problems.Invalid("connectionSecret",
-                $"The deployment's environment has no secret variable '{secret}'; an admin sets it with PUT /api/environments/{{id}}/variables (secret: true).");
+            // The same message as for a name the server does not list: the answer tells nothing about which secrets exist.
+            return Problems.Invalid(new Dictionary<string, string[]> { ["connectionSecret"] = [ObserverErrors.SecretMissing(secret).Message] },
+                "The observer may not reach this.");
         }
         await store.Observers.SetAsync(id, settings.ToStored(), user.ActorName(), author, ct);
         await observers.ScanNowAsync(ct);

@@ -18,7 +18,7 @@ public abstract class ObserverTest(DockerDaemonFixture fixture) : EngineTest(fix
     /// <summary>The allowed file root of the test's observers.</summary>
     protected string FlagDirectory { get; } = Directory.CreateTempSubdirectory("tidegate-flags-").FullName;
 
-    internal ObserverPolicy Policy => new() { FileRoots = [FlagDirectory], AllowedHttpHosts = ["127.0.0.1"] };
+    internal ObserverPolicy Policy => new() { FileRoots = [FlagDirectory], AllowedHttpHosts = ["127.0.0.1"], ConnectionSecrets = ["ERP_DB"] };
 
     public override async Task DisposeAsync()
     {

@@ -129,21 +129,76 @@ public sealed class ObserverBoundaryTests : IDisposable
     [InlineData("169.254.1.1", false)]
     [InlineData("fe80::1", false)]
     [InlineData("0.0.0.0", false)]
+    [InlineData("0.1.2.3", false)]
     [InlineData("::", false)]
     [InlineData("100.100.100.200", false)]
     [InlineData("fd00:ec2::254", false)]
     [InlineData("224.0.0.1", false)]
-    [InlineData("10.1.2.3", true)]
-    [InlineData("192.168.1.10", true)]
+    [InlineData("255.255.255.255", false)]
+    [InlineData("ff02::1", false)]
+    // Private, shared (CGNAT) and unique-local ranges.
+    [InlineData("10.1.2.3", false)]
+    [InlineData("172.16.0.1", false)]
+    [InlineData("172.31.255.254", false)]
+    [InlineData("192.168.1.10", false)]
+    [InlineData("100.64.0.1", false)]
+    [InlineData("100.127.255.254", false)]
+    [InlineData("fc00::1", false)]
+    [InlineData("fd12:3456::1", false)]
+    // IPv4 inside IPv6: mapped, compatible, NAT64 and 6to4, judged by the IPv4 address they carry.
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("::ffff:169.254.169.254", false)]
+    [InlineData("::127.0.0.1", false)]
+    [InlineData("::169.254.169.254", false)]
+    [InlineData("64:ff9b::7f00:1", false)]
+    [InlineData("64:ff9b::a9fe:a9fe", false)]
+    [InlineData("64:ff9b::c0a8:101", false)]
+    [InlineData("2002:7f00:1::1", false)]
+    [InlineData("2002:a9fe:a9fe::1", false)]
+    [InlineData("2002:a00:1::", false)]
+    // Ordinary public addresses, also when carried inside IPv6, and the edges just outside the private ranges.
     [InlineData("93.184.216.34", true)]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("172.15.255.254", true)]
+    [InlineData("100.128.0.1", true)]
+    [InlineData("100.63.255.254", true)]
+    [InlineData("192.169.0.1", true)]
     [InlineData("2001:db8::1", true)]
-    public void AddressRefusal_LoopbackLinkLocalMetadataAndUnspecified_AreRefusedUnlessListed(string address, bool allowed)
+    [InlineData("::ffff:93.184.216.34", true)]
+    [InlineData("64:ff9b::5db8:d822", true)]
+    [InlineData("2002:5db8:d822::1", true)]
+    [InlineData("fe00::1", true)]
+    public void AddressRefusal_SpecialPrivateAndEmbeddedIPv4Addresses_AreRefusedUnlessListed(string address, bool allowed)
     {
         var policy = new ObserverPolicy { AllowedHttpHosts = ["status.example"] };
+        var ip = IPAddress.Parse(address);
 
-        Assert.Equal(allowed, policy.AddressRefusal(IPAddress.Parse(address)) is null);
-        var listed = policy with { AllowedHttpHosts = ["status.example", IPAddress.Parse(address).ToString()] };
-        Assert.True(allowed || listed.AddressRefusal(IPAddress.Parse(address)) is null || address.StartsWith("::ffff:", StringComparison.Ordinal));
+        var refusal = policy.AddressRefusal(ip);
+
+        Assert.Equal(allowed, refusal is null);
+        Assert.True(refusal is null || refusal.Code == "http-address-not-allowed");
+        // Listing the literal itself (an IPv4-mapped one by its IPv4 literal) allows it.
+        var literal = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().ToString() : ip.ToString();
+        Assert.Null((policy with { AllowedHttpHosts = ["status.example", literal] }).AddressRefusal(ip));
+    }
+
+    [Fact]
+    public void AddressRefusal_AnyIPv6CarryingASpecialIPv4_IsRefused()
+    {
+        var policy = new ObserverPolicy { AllowedHttpHosts = ["status.example"] };
+        Gen.Select(Gen.OneOf(Gen.Const<byte>(10), Gen.Const<byte>(127), Gen.Const<byte>(0)), Gen.Byte, Gen.Byte, Gen.Byte).Sample((a, b, c, d) =>
+        {
+            byte[] v4 = [a, b, c, d];
+            byte[][] wrapped =
+            [
+                [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, .. v4],
+                [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, .. v4],
+                [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, .. v4],
+                [0x20, 0x02, .. v4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            ];
+            Assert.All(wrapped, w => Assert.NotNull(policy.AddressRefusal(new IPAddress(w))));
+        }, iter: 200);
     }
 
     [Theory]
@@ -231,5 +286,162 @@ public sealed class ObserverBoundaryTests : IDisposable
         Assert.Equal(settings.OrderBy(e => e.Key), read.Settings.OrderBy(e => e.Key));
         // A body that tries to claim the author is not a setting the parser knows.
         Assert.True(ObserverSettingsParser.Parse(new Dictionary<string, string?>(settings) { ["@author"] = "Admin" }).Errors.ContainsKey("@author"));
+    }
+
+    [Theory]
+    [InlineData("SELECT value FROM system_state WHERE key = 'maintenance'", true)]
+    [InlineData("  select flag from app.settings", true)]
+    [InlineData("WITH f AS (SELECT value FROM state) SELECT value FROM f", true)]
+    [InlineData("SELECT call_count, todo FROM copy_of_state", true)]
+    [InlineData("COPY (SELECT 1) TO PROGRAM 'id'", false)]
+    [InlineData("SELECT 1 FROM (SELECT 1) x WHERE EXISTS (SELECT dblink_exec('host=x', 'DROP TABLE t'))", false)]
+    [InlineData("SELECT dblink('host=10.0.0.1', 'SELECT 1')", false)]
+    [InlineData("SELECT pg_read_file('/etc/passwd')", false)]
+    [InlineData("SELECT PG_READ_BINARY_FILE('/etc/passwd')", false)]
+    [InlineData("SELECT pg_catalog.pg_ls_dir('/')", false)]
+    [InlineData("SELECT pg_stat_file('/etc/passwd')", false)]
+    [InlineData("SELECT lo_import('/etc/passwd')", false)]
+    [InlineData("SELECT lo_export(1, '/tmp/x')", false)]
+    [InlineData("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", false)]
+    [InlineData("SELECT pg_cancel_backend(42)", false)]
+    [InlineData("SELECT set_config('x.y', '1', false)", false)]
+    [InlineData("SELECT \"pg_read_file\"('/etc/passwd')", false)]
+    [InlineData("SELECT U&\"pg\\005fread_file\"('/etc/passwd')", false)]
+    [InlineData("DO $$ BEGIN PERFORM 1; END $$", false)]
+    [InlineData("CALL refresh_flag()", false)]
+    [InlineData("VALUES (1)", false)]
+    [InlineData("TABLE system_state", false)]
+    [InlineData("UPDATE system_state SET value = '1'", false)]
+    [InlineData("/* c */ SELECT 1", false)]
+    [InlineData("SELECT 1; SELECT pg_sleep(10)", false)]
+    public void SqlQuery_IsOneSelect_WithoutCommandsOrFunctionsThatReachBeyondReading(string query, bool allowed)
+    {
+        var values = new Dictionary<string, string?> { ["type"] = "sqlQuery", ["connectionSecret"] = "FLAG_DB", ["query"] = query, ["maintenanceValue"] = "1" };
+
+        var (settings, errors) = ObserverSettingsParser.Parse(values);
+
+        Assert.Equal(allowed, settings is not null);
+        Assert.Equal(!allowed, errors.ContainsKey("query"));
+    }
+
+    [Theory]
+    [InlineData("Operator")]
+    [InlineData("Admin")]
+    [InlineData("Catalog")]
+    public void SqlRules_OnlyListedConnectionSecrets_AndTheRefusalIsTheSameAsForAMissingSecret(string authorName)
+    {
+        var author = Enum.Parse<ObserverAuthor>(authorName);
+        var policy = new ObserverPolicy { ConnectionSecrets = ["FLAG_DB"] };
+        ObserverSettings Sql(string secret) => new() { Type = ObserverType.SqlQuery, ConnectionSecret = secret, Query = "SELECT 1", MaintenanceValue = "1" };
+
+        Assert.Empty(ObserverRules.Check(Sql("FLAG_DB"), author, policy));
+        var refused = ObserverRules.Check(Sql("APP_DB"), author, policy);
+        Assert.Equal([ObserverErrors.SecretMissing("APP_DB").Message], refused["connectionSecret"]);
+        Assert.True(ObserverRules.Check(Sql("flag_db"), author, policy).ContainsKey("connectionSecret"));
+        // Nothing listed: SQL observers are off.
+        Assert.True(ObserverRules.Check(Sql("FLAG_DB"), author, ObserverPolicy.None).ContainsKey("connectionSecret"));
+    }
+
+    [Fact]
+    public async Task SqlProbe_AnUnlistedSecret_IsNeverRead_AndAnswersLikeAMissingOne()
+    {
+        using var http = ObserverHttp.CreateClient(ObserverPolicy.None);
+        var read = new List<string>();
+        var policy = new ObserverPolicy { ConnectionSecrets = ["FLAG_DB"] };
+        var probe = new ObserverProbes(http, policy, (name, _) =>
+        {
+            read.Add(name);
+            return Task.FromResult<string?>(null);
+        });
+        var settings = new ObserverSettings { Type = ObserverType.SqlQuery, ConnectionSecret = "APP_DB", Query = "SELECT 1", MaintenanceValue = "1" };
+
+        var unlisted = await Assert.ThrowsAsync<ObserverProbeException>(() => probe.ReadAsync(settings, CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<ObserverProbeException>(() => probe.ReadAsync(settings with { ConnectionSecret = "FLAG_DB" }, CancellationToken.None));
+
+        Assert.Equal(["FLAG_DB"], read);
+        Assert.Equal(unlisted.Error.Code, missing.Error.Code);
+        Assert.Equal(unlisted.Error.Message.Replace("APP_DB", "FLAG_DB", StringComparison.Ordinal), missing.Error.Message);
+    }
+
+    [Fact]
+    public async Task FileExistence_ALinkToOutsideSwappedInAfterConfiguration_IsRefused_NotAnsweredAsExists()
+    {
+        using var http = ObserverHttp.CreateClient(ObserverPolicy.None);
+        var flag = Path.Combine(Root, "swapped.flag");
+        var settings = new ObserverSettings { Type = ObserverType.File, Path = flag, MaintenanceValue = "exists", NormalValue = "missing" };
+        Assert.Empty(ObserverRules.Check(settings, ObserverAuthor.Operator, Policy));
+        var probe = new ObserverProbes(http, Policy);
+        Assert.Equal("missing", await probe.ReadAsync(settings, CancellationToken.None));
+
+        File.CreateSymbolicLink(flag, Path.Combine(Outside, "flag"));
+
+        var refused = await Assert.ThrowsAsync<ObserverProbeException>(() => probe.ReadAsync(settings, CancellationToken.None));
+        Assert.Equal("file-not-allowed", refused.Error.Code);
+        Assert.DoesNotContain(Outside, refused.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FileExistence_WhileALinkToOutsideFlipsInAndOut_NeverAnswersExists()
+    {
+        // The race of a check and a look that follows links: between them the path becomes a link to an existing file outside.
+        var flag = Path.Combine(Root, "flipping.flag");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var flipper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                File.CreateSymbolicLink(flag, Path.Combine(Outside, "flag"));
+                File.Delete(flag);
+            }
+        });
+        var answers = new HashSet<string>(StringComparer.Ordinal);
+        var polls = 0;
+        while (!stop.IsCancellationRequested && polls++ < 20_000)
+        {
+            try
+            {
+                answers.Add(ObserverProbes.Existence(Policy, flag));
+            }
+            catch (ObserverProbeException ex)
+            {
+                answers.Add(ex.Error.Code);
+            }
+        }
+
+        await stop.CancelAsync();
+        await flipper;
+        Assert.DoesNotContain("exists", answers);
+    }
+
+    [Fact]
+    public async Task FileContent_AFifoDeviceOrSocket_IsRefusedBeforeOpening_WithoutBlocking()
+    {
+        using var http = ObserverHttp.CreateClient(ObserverPolicy.None);
+        var fifo = Path.Combine(Root, "pipe.flag");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var settings = new ObserverSettings { Type = ObserverType.File, Path = fifo, MaintenanceValue = "on" };
+
+        // A FIFO without a writer blocks open(2): the probe must refuse it before opening (on a worker, so a regression times out).
+        var refused = await Assert.ThrowsAsync<ObserverProbeException>(() =>
+            Task.Run(() => new ObserverProbes(http, Policy).ReadAsync(settings, CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("file-not-regular", refused.Error.Code);
+        Assert.Equal(FileKind.Special, FileKinds.Of(fifo));
+    }
+
+    [Fact]
+    public void FileKinds_LookWithoutFollowingTheLastLink()
+    {
+        Assert.Equal(FileKind.Regular, FileKinds.Of(Path.Combine(Root, "flag")));
+        Assert.Equal(FileKind.Directory, FileKinds.Of(Path.Combine(Root, "a")));
+        Assert.Equal(FileKind.Link, FileKinds.Of(Path.Combine(Root, "secret-link")));
+        Assert.Equal(FileKind.Link, FileKinds.Of(Path.Combine(Root, "loop")));
+        Assert.Equal(FileKind.Missing, FileKinds.Of(Path.Combine(Root, "not-there")));
+        Assert.Equal(FileKind.Missing, FileKinds.Of(Path.Combine(Root, "flag", "below-a-file")));
+        Assert.Equal(FileKind.Special, FileKinds.Of("/dev/null"));
     }
 }

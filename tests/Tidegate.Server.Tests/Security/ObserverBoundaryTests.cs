@@ -28,7 +28,8 @@ public sealed class ObserverBoundaryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await RealServer.StartAsync("--Observers:FileRoots:0", _flags, "--Observers:FileRoots:1", Path.Combine(Path.GetTempPath(), "tidegate-tests"),
-            "--Observers:AllowedHttpHosts:0", "127.0.0.1");
+            "--Observers:AllowedHttpHosts:0", "127.0.0.1", "--Observers:ConnectionSecrets:0", "ERP_DB", "--Observers:ConnectionSecrets:1", "PLAIN_DB",
+            "--Observers:ConnectionSecrets:2", "LISTED_MISSING");
         _seed = await Seed.CreateAsync(_server.Store);
         (_operator, _admin, _viewer, _scoped) = (_server.Client(_seed.OperatorToken), _server.Client(_seed.AdminToken), _server.Client(_seed.ViewerToken),
             _server.Client(_seed.ScopedToken));
@@ -225,6 +226,59 @@ public sealed class ObserverBoundaryTests : IAsyncLifetime
         var shown = await _viewer.GetStringAsync(new Uri($"/api/deployments/{Id}/observer", UriKind.Relative));
         Assert.Contains("\"connectionSecret\":\"ERP_DB\"", shown, StringComparison.Ordinal);
         Assert.DoesNotContain("erp-secret-99", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SqlObserver_AnUnlistedSecret_AndAListedButMissingOne_GetTheSame400_SoNoSecretNameIsRevealed()
+    {
+        // The application's own credentials exist as a secret of the environment, but the admin did not list them for observers.
+        await _server.Store.Environments.SetVariablesAsync(_seed.Environment.Id,
+            [new VariableValue("APP_DB", "Host=127.0.0.1;Username=app_owner;Password=app-secret-42", true)], default);
+
+        async Task<JsonElement> RefusedAsync(HttpClient client, string secret)
+        {
+            using var response = await PutAsync(client, new { type = "sqlQuery", connectionSecret = secret, query = "SELECT 1", maintenanceValue = "1" });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return await response.JsonAsync();
+        }
+
+        foreach (var client in new[] { _operator, _scoped, _admin })
+        {
+            var unlisted = await RefusedAsync(client, "APP_DB");
+            var missing = await RefusedAsync(client, "LISTED_MISSING");
+            var neither = await RefusedAsync(client, "NOT_THERE");
+            string Shape(JsonElement problem, string name) => string.Join("|", problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString(),
+                problem.GetProperty("errors").GetRawText().Replace(name, "NAME", StringComparison.Ordinal));
+            Assert.Equal(Shape(missing, "LISTED_MISSING"), Shape(unlisted, "APP_DB"));
+            Assert.Equal(Shape(missing, "LISTED_MISSING"), Shape(neither, "NOT_THERE"));
+            Assert.DoesNotContain("app-secret-42", unlisted.GetRawText(), StringComparison.Ordinal);
+        }
+
+        Assert.False((await ObserverAsync(_viewer)).GetProperty("configured").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("COPY (SELECT 1) TO PROGRAM 'touch /tmp/owned'")]
+    [InlineData("SELECT dblink_exec('host=127.0.0.1', 'DROP TABLE t')")]
+    [InlineData("SELECT pg_read_file('/etc/passwd')")]
+    [InlineData("SELECT pg_terminate_backend(pid) FROM pg_stat_activity")]
+    [InlineData("DELETE FROM system_state")]
+    public async Task SqlObserver_AQueryThatIsNotAPlainSelect_Is400(string query)
+    {
+        await _server.Store.Environments.SetVariablesAsync(_seed.Environment.Id,
+            [new VariableValue("ERP_DB", "Host=127.0.0.1;Password=erp-secret-99", true)], default);
+
+        using var response = await PutAsync(_operator, new { type = "sqlQuery", connectionSecret = "ERP_DB", query, maintenanceValue = "1" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("query", out _));
+    }
+
+    [Fact]
+    public async Task ConnectionSecrets_ThatAreNoVariableNames_StopTheServerAtStart()
+    {
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => RealServer.StartAsync("--Observers:ConnectionSecrets:0", "Host=db;Password=x"));
+        Assert.Contains("Observers:ConnectionSecrets", refused.ToString(), StringComparison.Ordinal);
     }
 
     private Task<HttpResponseMessage> PutAsync(HttpClient client, object body) => client.PutAsJsonAsync($"/api/deployments/{Id}/observer", body);
