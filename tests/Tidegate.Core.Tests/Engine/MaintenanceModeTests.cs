@@ -47,14 +47,30 @@ public sealed class MaintenanceModeTests(DockerDaemonFixture fixture) : EngineTe
         Assert.Equal(HealthState.Maintenance, status.Services.Single(s => s.Name == "app").Health);
         Assert.Equal(HealthState.Healthy, status.Services.Single(s => s.Name == "db").Health);
 
+        var backRequested = DateTimeOffset.UtcNow.AddSeconds(-1);
         var back = Assert.IsType<ModeChangeResult.Started>(await Service.ChangeModeAsync(deployment.Id,
             new ModeChangeRequest(OperationMode.Normal, "backup done", "alice"), Ct));
         Assert.Equal(OperationStatus.Succeeded, (await Service.WaitForOperationAsync(back.OperationId, Ct))!.Status);
         Assert.Equal("1.0.0", await WaitForTextAsync(port, "1.0.0"));
-        // Dependency order: app was healthy before front started; db kept running throughout.
-        var app = await Client.ContainerInspectAsync($"{name}-app-1", Ct);
-        var front = await Client.ContainerInspectAsync($"{name}-front-1", Ct);
-        Assert.True(app.State!.Health!.Log!.Last(l => l.ExitCode == 0).End <= Time(front.State!.StartedAt));
+        // Dependency order: app reported healthy before front started (the engine's own events, not the health log, which
+        // keeps only the last probes); db kept running throughout.
+        var events = new List<Tidegate.Docker.Events.EventMessage>();
+        await foreach (var e in Client.SystemEventsAsync(new Tidegate.Docker.Events.EventsParameters
+        {
+            Since = backRequested,
+            Until = DateTimeOffset.UtcNow.AddSeconds(1),
+            Filters = new Dictionary<string, IReadOnlyList<string>> { ["type"] = ["container"], ["container"] = [$"{name}-app-1", $"{name}-front-1"] },
+        }, Ct))
+        {
+            events.Add(e);
+        }
+
+        bool Of(Tidegate.Docker.Events.EventMessage e, string service, string action) =>
+            e.Actor?.Attributes?.GetValueOrDefault("name") == $"{name}-{service}-1" && e.Action == action;
+        var appStarted = events.Last(e => Of(e, "app", "start")).TimeNano;
+        var appHealthy = events.First(e => Of(e, "app", "health_status: healthy") && e.TimeNano >= appStarted).TimeNano;
+        var frontStarted = events.Last(e => Of(e, "front", "start")).TimeNano;
+        Assert.True(appHealthy <= frontStarted, $"app healthy at {appHealthy}, front started at {frontStarted}");
         Assert.Equal(dbStarted, (await Client.ContainerInspectAsync($"{name}-db-1", Ct)).State!.StartedAt);
         Assert.Equal(HealthState.Healthy, (await Service.GetStatusAsync(deployment.Id, Ct))!.Health);
 
