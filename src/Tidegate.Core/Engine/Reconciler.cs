@@ -8,24 +8,6 @@ using Tidegate.Docker.Containers;
 
 namespace Tidegate.Core.Engine;
 
-internal enum DriftKind
-{
-    ContainerMissing,
-    ImageChanged,
-    UnknownContainer,
-}
-
-internal sealed record DriftFinding(string Project, DriftKind Kind, string Detail);
-
-/// <summary>What the reconciler did with one interrupted operation, in words an operator can act on.</summary>
-internal sealed record ReconciledOperation(string OperationId, string? Project, OperationKind Kind, string? InterruptedAt, OperationStatus Result, string What);
-
-/// <summary>An interrupted operation that could not be settled in this pass; the reconciler tries again later. Its
-/// deployment's lock stays with the reconciler meanwhile (unless <see cref="Why"/> names another operation holding it).</summary>
-internal sealed record UnsettledOperation(string OperationId, string? Project, string? EnvironmentId, string Why);
-
-internal sealed record ReconcileReport(IReadOnlyList<ReconciledOperation> Operations, IReadOnlyList<DriftFinding> Drift, IReadOnlyList<UnsettledOperation> Unsettled);
-
 /// <summary>Compares the journal and the store with the containers that really exist. Interrupted operations are driven
 /// to a consistent end, decided from the journal: a revision the commit recorded is finished (its retired containers
 /// removed), a restore that began is finished, a deploy whose new containers all run healthy is committed, otherwise the
@@ -45,7 +27,7 @@ internal sealed class Reconciler(
     public async Task<ReconcileReport> ReconcileAsync(bool atStartup, Func<string, bool>? isRunningHere, CancellationToken ct)
     {
         var (operations, unsettled) = await SettleAsync(atStartup, isRunningHere, ct);
-        return new ReconcileReport(operations, await DriftAsync(ct), unsettled);
+        return new ReconcileReport(operations, await new DriftCheck(store, engines, options).FindAsync(ct), unsettled);
     }
 
     /// <summary>Passes of <see cref="ReconcileAsync"/> without drift, until <paramref name="ct"/> fires: while something is
@@ -228,7 +210,8 @@ internal sealed class Reconciler(
         };
         if (op.Kind is OperationKind.Upgrade or OperationKind.Rollback)
         {
-            (status, what) = await SettleMigrationAsync(deployment.Id, status, what, ct);
+            var beforeRevision = steps.All(s => s.Name != DeployExecutor.RevisionStep);
+            (status, what) = await SettleMigrationAsync(deployment.Id, status, what, beforeRevision, ct);
         }
 
         return await FinishAsync(op, deployment.Id, interruptedAt, status, journal.Secrets.Mask(what), ct);
@@ -368,11 +351,13 @@ internal sealed class Reconciler(
     }
 
     /// <summary>An upgrade or rollback left the deployment Migrating: committed or restored → Normal, otherwise Failed
-    /// (its snapshot stays and a rollback is offered). Interrupted before anything changed counts as rolled back.</summary>
-    private async Task<(OperationStatus, string)> SettleMigrationAsync(string deploymentId, OperationStatus status, string what, CancellationToken ct)
+    /// (its snapshot stays and a rollback is offered). Interrupted before the journal recorded a revision (while pulling: nothing
+    /// changed) counts as rolled back.</summary>
+    private async Task<(OperationStatus, string)> SettleMigrationAsync(
+        string deploymentId, OperationStatus status, string what, bool beforeRevision, CancellationToken ct)
     {
         var deployment = await store.Deployments.GetAsync(deploymentId, ct);
-        var untouched = status == OperationStatus.Failed && deployment?.CurrentRevision is not null && what.StartsWith("interrupted while pulling", StringComparison.Ordinal);
+        var untouched = status == OperationStatus.Failed && deployment?.CurrentRevision is not null && beforeRevision;
         if (untouched)
         {
             (status, what) = (OperationStatus.RolledBack, $"{what}: revision {deployment!.CurrentRevision} still runs");
@@ -403,81 +388,6 @@ internal sealed class Reconciler(
         }
 
         return new ReconciledOperation(op.Id, op.DeploymentName, op.Kind, interruptedAt, status, message);
-    }
-
-    private async Task<IReadOnlyList<DriftFinding>> DriftAsync(CancellationToken ct)
-    {
-        var findings = new List<DriftFinding>();
-        foreach (var environment in (await store.Environments.ListAsync(Page.First(Page.MaxLimit), ct)).Items)
-        {
-            using var docker = engines.Open(environment);
-            var deployments = (await store.Deployments.ListAsync(environment.Id, Page.First(Page.MaxLimit), ct)).Items;
-            List<ContainerSummary> ours;
-            try
-            {
-                ours = [.. await docker.ContainersAsync([EngineLabels.Filter(EngineLabels.Managed, "true"), .. options.ExtraLabels.Select(l => $"{l.Key}={l.Value}")], ct)];
-            }
-            catch (Exception ex) when (ex is Docker.DockerUnreachableException or HttpRequestException)
-            {
-                continue;
-            }
-
-            var known = deployments.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-            findings.AddRange(ours.Where(c => !known.Contains(c.Labels?.GetValueOrDefault(EngineLabels.Project) ?? string.Empty))
-                .Select(c => new DriftFinding(c.Labels?.GetValueOrDefault(EngineLabels.Project) ?? "?", DriftKind.UnknownContainer,
-                    $"container {ProjectContainers.NameOf(c)} carries Tidegate labels but belongs to no deployment")));
-            foreach (var d in deployments.Where(d => d.CurrentRevision is not null))
-            {
-                findings.AddRange(await DeploymentDriftAsync(docker, d, ours.Where(c => c.Labels?.GetValueOrDefault(EngineLabels.Project) == d.Name).ToList(), ct));
-            }
-        }
-
-        return findings;
-    }
-
-    private async Task<IEnumerable<DriftFinding>> DeploymentDriftAsync(IDockerEngine docker, DeploymentRecord d, IReadOnlyList<ContainerSummary> containers, CancellationToken ct)
-    {
-        var revision = await store.Revisions.GetAsync(d.Id, d.CurrentRevision!.Value, ct);
-        var stored = revision is null ? null : OperationJournal.Deserialize<StoredDefinition>(revision.Definition);
-        if (revision is null || stored is null)
-        {
-            return [];
-        }
-
-        var findings = new List<DriftFinding>();
-        var template = stored.Load(ct);
-        var services = template.Preview?.Services.Select(s => s.Name).ToList() ?? [];
-        foreach (var service in services.Where(s => containers.All(c => ProjectContainers.ServiceOf(c) != s)))
-        {
-            findings.Add(new DriftFinding(d.Name, DriftKind.ContainerMissing, $"service {service} of revision {revision.Number} has no container"));
-        }
-
-        foreach (var c in containers)
-        {
-            if (ProjectContainers.RevisionOf(c) != revision.Number && !ProjectContainers.IsRetired(c))
-            {
-                findings.Add(new DriftFinding(d.Name, DriftKind.UnknownContainer,
-                    $"container {ProjectContainers.NameOf(c)} is labelled revision {ProjectContainers.RevisionOf(c)}, the deployment runs {revision.Number}"));
-            }
-            else if (c.Image is { } image && revision.ImageDigests.TryGetValue(image, out var recorded) && !await RunsRecordedImageAsync(docker, c, recorded, ct))
-            {
-                findings.Add(new DriftFinding(d.Name, DriftKind.ImageChanged, $"container {ProjectContainers.NameOf(c)} runs {c.ImageId}, revision {revision.Number} recorded {recorded}"));
-            }
-        }
-
-        return findings;
-    }
-
-    /// <summary>The recorded digest is either the local image id or a repository digest of the image the container runs.</summary>
-    private static async Task<bool> RunsRecordedImageAsync(IDockerEngine docker, ContainerSummary c, string recorded, CancellationToken ct)
-    {
-        if (recorded.StartsWith("sha256:", StringComparison.Ordinal))
-        {
-            return c.ImageId == recorded;
-        }
-
-        var inspect = c.ImageId is null ? null : await docker.ImageInspectAsync(c.ImageId, ct);
-        return inspect?.RepoDigests?.Contains(recorded) ?? true;
     }
 
     private sealed record RetireDetail(string Id, string Name, string Service, string? State);
