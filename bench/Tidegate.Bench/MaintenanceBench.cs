@@ -20,7 +20,7 @@ internal static class MaintenanceBench
     public static async Task<int> RunAsync(string[] args)
     {
         var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
-        var interval = args.Length > 1 ? ObserverSettingsParser.ParseDuration(args[1]) ?? throw new ArgumentException("interval: e.g. 1s") : TimeSpan.FromSeconds(1);
+        var interval = args.Length > 1 ? ObserverDurations.Parse(args[1]) ?? throw new ArgumentException("interval: e.g. 1s") : TimeSpan.FromSeconds(1);
         var run = Guid.NewGuid().ToString("N")[..8];
         var directory = Path.Combine(Path.GetTempPath(), $"tidegate-maint-bench-{run}");
         Directory.CreateDirectory(directory);
@@ -99,7 +99,7 @@ internal static class MaintenanceBench
 
         samples.Sort();
         var target = interval + TimeSpan.FromSeconds(2);
-        Console.WriteLine($"flag file → app container stopped, pollingInterval {ObserverSettingsParser.FormatDuration(interval)}, {iterations} iterations:");
+        Console.WriteLine($"flag file → app container stopped, pollingInterval {ObserverDurations.Format(interval)}, {iterations} iterations:");
         Console.WriteLine($"  median {samples[samples.Count / 2].TotalMilliseconds:F0} ms, max {samples[^1].TotalMilliseconds:F0} ms  " +
                           $"[{string.Join(", ", samples.Select(s => s.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)))}]");
         Console.WriteLine($"  target < {target.TotalMilliseconds:F0} ms: {(samples[^1] < target ? "met" : "MISSED")} (max)");

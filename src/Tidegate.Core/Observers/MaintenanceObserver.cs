@@ -80,7 +80,7 @@ internal sealed class MaintenanceObserver(
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                Fail(ObserverErrors.Timeout(ObserverSettingsParser.FormatDuration(settings.Timeout)), Status.LastValue);
+                Fail(ObserverErrors.Timeout(ObserverDurations.Format(settings.Timeout)), Status.LastValue);
                 return;
             }
             catch (ObserverProbeException ex)

@@ -72,8 +72,8 @@ internal sealed record ObserverSettings
         {
             ["type"] = ObserverSettingsParser.TypeName(Type),
             ["maintenanceValue"] = MaintenanceValue,
-            ["pollingInterval"] = ObserverSettingsParser.FormatDuration(PollingInterval),
-            ["timeout"] = ObserverSettingsParser.FormatDuration(Timeout),
+            ["pollingInterval"] = ObserverDurations.Format(PollingInterval),
+            ["timeout"] = ObserverDurations.Format(Timeout),
             ["stablePolls"] = StablePolls.ToString(CultureInfo.InvariantCulture),
             ["match"] = Match == ValueMatch.Regex ? "regex" : "equals",
         };
@@ -331,59 +331,6 @@ internal static partial class ObserverSettingsParser
             : null;
     }
 
-    /// <summary>"30s", "2m", "1h", "1m30s", "1500ms", plain seconds ("30") or hh:mm:ss. Null when it is not a duration or beyond
-    /// <see cref="MaximumDuration"/> (so no input can overflow a <see cref="TimeSpan"/>).</summary>
-    public static TimeSpan? ParseDuration(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        text = text.Trim();
-        if (text.Length is 0 or > 64)
-        {
-            return null;
-        }
-
-        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
-        {
-            return Seconds(seconds);
-        }
-
-        if (text.Contains(':', StringComparison.Ordinal))
-        {
-            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero && span <= MaximumDuration ? span : null;
-        }
-
-        var parts = DurationPart().Matches(text);
-        if (parts.Count == 0 || string.Concat(parts.Select(p => p.Value)) != text)
-        {
-            return null;
-        }
-
-        var total = 0.0;
-        foreach (Match p in parts)
-        {
-            var n = double.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture);
-            total += p.Groups[2].Value switch
-            {
-                "ms" => n / 1000,
-                "s" => n,
-                "m" => n * 60,
-                _ => n * 3600,
-            };
-        }
-
-        return Seconds(total);
-    }
-
-    /// <summary>The longest duration <see cref="ParseDuration"/> returns (a year): every field bound is below it.</summary>
-    public static readonly TimeSpan MaximumDuration = TimeSpan.FromDays(366);
-
-    public static string FormatDuration(TimeSpan value) => value.TotalMilliseconds % 1000 != 0
-        ? value.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + "ms"
-        : value.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
-
-    private static TimeSpan? Seconds(double seconds) =>
-        double.IsFinite(seconds) && seconds >= 0 && seconds <= MaximumDuration.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
-
     private static TimeSpan Duration(string? text, string field, TimeSpan fallback, TimeSpan min, TimeSpan max, Action<string, string> error)
     {
         if (text is null)
@@ -391,7 +338,7 @@ internal static partial class ObserverSettingsParser
             return fallback;
         }
 
-        if (ParseDuration(text) is not { } value)
+        if (ObserverDurations.Parse(text) is not { } value)
         {
             error(field, $"{field} must be a duration such as 30s, 2m, 1m30s or 1500ms, got '{Shorten(text)}'");
             return fallback;
@@ -399,7 +346,7 @@ internal static partial class ObserverSettingsParser
 
         if (value < min || value > max)
         {
-            error(field, $"{field} must be from {FormatDuration(min)} to {FormatDuration(max)}, got '{Shorten(text)}'");
+            error(field, $"{field} must be from {ObserverDurations.Format(min)} to {ObserverDurations.Format(max)}, got '{Shorten(text)}'");
             return fallback;
         }
 
@@ -428,8 +375,6 @@ internal static partial class ObserverSettingsParser
         }
     }
 
-    [GeneratedRegex(@"([0-9]{1,12}(?:\.[0-9]{1,9})?)(ms|s|m|h)")]
-    private static partial Regex DurationPart();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)+$")]
     private static partial Regex PropertyName();

@@ -265,8 +265,8 @@ public sealed class ObserverBoundaryTests : IDisposable
         Gen.OneOf(Gen.String[0, 30], Gen.Select(Gen.Long, Gen.OneOf("ms", "s", "m", "h", "", ".5h"), (n, unit) => n + unit))
             .Sample(text =>
             {
-                var parsed = ObserverSettingsParser.ParseDuration(text);
-                Assert.True(parsed is null || parsed >= TimeSpan.Zero && parsed <= ObserverSettingsParser.MaximumDuration);
+                var parsed = ObserverDurations.Parse(text);
+                Assert.True(parsed is null || parsed >= TimeSpan.Zero && parsed <= ObserverDurations.Maximum);
             }, iter: 500);
     }
 
