@@ -22,6 +22,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     private readonly EdgeOptions _options;
     private readonly TimeProvider _time;
     private readonly HaproxyProcess _process;
+    private readonly HaproxyConfigInstaller _installer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private EdgeRegistry _registry = new();
     private bool _loaded;
@@ -32,6 +33,7 @@ internal sealed class HaproxyEdge : IAsyncDisposable
         _time = time;
         _process = new HaproxyProcess(options);
         Runtime = new HaproxyRuntime(options.SocketPath);
+        _installer = new HaproxyConfigInstaller(options, _process, Runtime, time);
     }
 
     public EdgeOptions Options => _options;
@@ -404,49 +406,9 @@ internal sealed class HaproxyEdge : IAsyncDisposable
             return;
         }
 
-        var temp = EdgeFiles.TempBeside(_options.ConfigPath);
-        try
-        {
-            await EdgeFiles.WriteAsync(temp, config, ct);
-            if (await _process.CheckAsync(temp, ct) is { } complaint)
-            {
-                throw new EdgeException($"HAProxy refused the new edge configuration; the last good one stays in place: {complaint}");
-            }
-
-            var mapBefore = File.Exists(_options.MaintenanceMapPath) ? await File.ReadAllTextAsync(_options.MaintenanceMapPath, ct) : null;
-            await EdgeFiles.WriteAsync(_options.MaintenanceMapPath, HaproxyConfig.MaintenanceMap(candidate), ct);
-            File.Move(temp, _options.ConfigPath, overwrite: true);
-            try
-            {
-                await LaunchAsync(reload: alive, ct);
-            }
-            catch
-            {
-                await RestoreAsync(_options.ConfigPath, before);
-                await RestoreAsync(_options.MaintenanceMapPath, mapBefore);
-                throw;
-            }
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+        await _installer.InstallAsync(config, before, HaproxyConfig.MaintenanceMap(candidate), reload: alive, ct);
         _registry = candidate;
         await SaveRegistryAsync(ct);
-    }
-
-    /// <summary>Puts a file's previous content back (or removes a file that did not exist), whatever the operation's token says.</summary>
-    private static async Task RestoreAsync(string path, string? previous)
-    {
-        if (previous is null)
-        {
-            File.Delete(path);
-        }
-        else
-        {
-            await EdgeFiles.WriteAsync(path, previous, CancellationToken.None);
-        }
     }
 
     /// <summary>Server lines differ all the time (they are runtime state); only the proxies decide a reload.</summary>
@@ -473,30 +435,4 @@ internal sealed class HaproxyEdge : IAsyncDisposable
     }
 
     private Task SaveRegistryAsync(CancellationToken ct) => EdgeFiles.WriteAsync(_options.RegistryPath, JsonSerializer.Serialize(_registry, Json), ct);
-
-    private async Task LaunchAsync(bool reload, CancellationToken ct)
-    {
-        var oldPid = reload ? await Runtime.PidAsync(ct) : null;
-        await _process.StartAsync(oldPid, ct);
-        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            if (await Runtime.IsAliveAsync(ct) && (oldPid is null || await Runtime.PidAsync(ct) != oldPid))
-            {
-                if (!OperatingSystem.IsWindows() && File.Exists(_options.PidPath))
-                {
-                    File.SetUnixFileMode(_options.PidPath, EdgeFiles.OwnerOnlyFile);
-                }
-
-                return;
-            }
-
-            if (_time.GetUtcNow() >= deadline)
-            {
-                throw new EdgeException("HAProxy started but its Runtime API does not answer on " + _options.SocketPath);
-            }
-
-            await Task.Delay(_options.PollInterval, _time, ct);
-        }
-    }
 }
